@@ -1,0 +1,111 @@
+/**
+ * @module clinical/types
+ * The plain data the clinical rules work on: a finding read from FHIR, and the assessment the
+ * guideline tables give it. Everything here is FHIR-free so the rules are testable as tables.
+ */
+
+/** Finding kinds the service knows by code (ai-findings-fhir.md); anything else is `unknown`. */
+export type FindingKind =
+  | 'pulmonary-nodule'
+  | 'pulmonary-embolism'
+  | 'intracranial-hemorrhage'
+  | 'pneumothorax'
+  | 'aortic-dissection'
+  | 'rib-fracture'
+  | 'unknown'
+
+export type Solidness = 'solid' | 'part-solid' | 'ground-glass'
+export type NodulePosition =
+  | 'juxtapleural'
+  | 'perifissural'
+  | 'airway-segmental'
+  | 'airway-subsegmental'
+/** Change since the prior exam; a missing change component means `baseline`. */
+export type NoduleChange = 'baseline' | 'new' | 'growing' | 'stable' | 'decreased'
+export type LungRadsCategory = '0' | '1' | '2' | '3' | '4A' | '4B' | '4X'
+export type SmokingRisk = 'high' | 'low' | 'unknown'
+
+export interface CodingRef {
+  system?: string
+  code?: string
+  display?: string
+}
+
+export interface KeyImage {
+  seriesInstanceUid: string
+  sopInstanceUid?: string
+  frame?: number
+}
+
+/** Nodule facts as measured (mm), before any guideline rounding. */
+export interface NoduleFacts {
+  meanDiameterMm?: number
+  longAxisMm?: number
+  shortAxisMm?: number
+  solidComponentMm?: number
+  solidness?: Solidness
+  position?: NodulePosition
+  change: NoduleChange
+  benignFeature: boolean
+}
+
+/** The AI model that produced a finding (from the DiagnosticReport's model-metadata extension). */
+export interface ModelInfo {
+  name?: string
+  version?: string
+  /** 0..1 */
+  confidence?: number
+  clearance?: string
+}
+
+/** One AI finding, read from an Observation (and its DiagnosticReport). */
+export interface Finding {
+  /** `Observation/{id}`: the reference a follow-up order's reasonReference points to. */
+  observationRef: string
+  reportRef?: string
+  studyRef?: string
+  kind: FindingKind
+  /** Human name of the finding: the code's display or text, or the code itself. */
+  name: string
+  codes: CodingRef[]
+  status: string
+  /** Lobe or site, as a display string, when given. */
+  location?: string
+  nodule?: NoduleFacts
+  assertedLungRads?: LungRadsCategory
+  /** AI confidence for this finding, 0..1 (from the DCM 111012 component, else the report). */
+  confidence?: number
+  keyImage?: KeyImage
+  model: ModelInfo
+  effective?: string
+}
+
+/** Which guideline applies to a finding. */
+export type GuidelineName = 'lung-rads-v2022' | 'fleischner-2017' | 'none'
+
+/** A follow-up recommendation: what to order and when, relative to the study date. */
+export interface FollowUp {
+  /** Key into the configured order codes: `ldct` (screening LDCT), `ct-chest`, `pet-ct`. */
+  order: 'ldct' | 'ct-chest' | 'pet-ct'
+  /** Months after the study: a single point (Lung-RADS) or a range (Fleischner). */
+  months: { from: number; to?: number }
+  optional?: boolean
+}
+
+export interface Assessment {
+  finding: Finding
+  guideline: GuidelineName
+  /** Lung-RADS category, or a Fleischner row id such as `solid-single-6-8`. */
+  category?: string
+  /** The table row that produced the category, in words (for the card detail). */
+  rule?: string
+  /** When the AI asserted a different category: what it asserted and which one won. */
+  disagreement?: { asserted: string; computed: string; used: string }
+  /** The management text of the guideline row. */
+  management?: string
+  followUp?: FollowUp
+  indicator: 'info' | 'warning' | 'critical'
+  /** Why no guideline recommendation was made (under 35, missing size, ...). */
+  caveats: string[]
+  lowConfidence: boolean
+}

@@ -1,0 +1,44 @@
+/**
+ * @module log
+ * Structured JSON logging, one line per event. Callers pass fields explicitly; nothing here
+ * serialises requests, headers or bodies, so tokens and patient data cannot slip in by accident.
+ */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+/** Field values are primitives only: no objects, so no request or resource can be logged whole. */
+export type LogFields = Record<string, string | number | boolean | undefined>
+
+export interface Logger {
+  debug(event: string, fields?: LogFields): void
+  info(event: string, fields?: LogFields): void
+  warn(event: string, fields?: LogFields): void
+  error(event: string, fields?: LogFields): void
+  /** A logger that adds `fields` to every line (the request id, for example). */
+  child(fields: LogFields): Logger
+}
+
+const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
+
+/** Writes JSON lines through `write` (console.log by default), dropping levels below `level`. */
+export function createLogger(
+  options: { level?: LogLevel; write?: (line: string) => void; base?: LogFields } = {}
+): Logger {
+  const min = order[options.level ?? 'info']
+  const write = options.write ?? ((line: string) => console.log(line))
+  const base = options.base ?? {}
+  const emit = (level: LogLevel) =>
+    function log(event: string, fields: LogFields = {}) {
+      if (order[level] < min) return
+      write(JSON.stringify({ time: new Date().toISOString(), level, event, ...base, ...fields }))
+    }
+  return {
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
+    child: (fields) => createLogger({ ...options, base: { ...base, ...fields } }),
+  }
+}
+
+/** A logger that drops everything (for tests that do not look at logs). */
+export const silentLogger: Logger = createLogger({ write: () => {} })
