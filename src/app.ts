@@ -1,0 +1,196 @@
+/**
+ * @module app
+ * `createApp(config, deps)` builds the Hono app: CORS, request ids and logs, JWT trust, body
+ * limits, discovery, the hook services and feedback. Runtime entries (src/node.ts,
+ * src/worker.ts) parse configuration and pass it in; nothing here reads the environment.
+ */
+import { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import { bodyLimit } from 'hono/body-limit'
+import { requestId } from 'hono/request-id'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { AppConfig } from './config'
+import { createLogger, type Logger } from './log'
+import {
+  CdsError,
+  badRequest,
+  notFound,
+  operationOutcome,
+  payloadTooLarge,
+} from './protocol/outcome'
+import { loadServices } from './discovery'
+import { handlers } from './services'
+import { invokeService } from './services/invoke'
+import { cdsAuth } from './auth/middleware'
+import { createJwtVerifier, type Caller } from './auth/verify'
+import { createMemoryReplayStore, type ReplayStore } from './auth/replay'
+import { createMemoryFeedbackSink, type FeedbackItem, type FeedbackSink } from './feedback'
+import { validateFeedbackRequest } from './protocol/validate'
+import { defaultOrderCodes, type CardOptions } from './cards/types'
+import { defaultClinicalConfig } from './clinical'
+import type { Fetch } from './fhir/client'
+
+export interface AppDeps {
+  /** Outgoing HTTP for FHIR reads and JWKS; the runtime's global fetch by default. */
+  fetch?: Fetch
+  logger?: Logger
+  feedbackSink?: FeedbackSink
+  replayStore?: ReplayStore
+  /** Clock for card dates (tests pin it). */
+  now?: () => Date
+}
+
+type Env = { Variables: { caller: Caller; logger: Logger; requestId: string } }
+
+export function createApp(config: AppConfig, deps: AppDeps = {}) {
+  const rootLogger = deps.logger ?? createLogger({ level: config.logLevel })
+  const fetchImpl: Fetch = deps.fetch ?? ((input, init) => fetch(input, init))
+  const feedbackSink = deps.feedbackSink ?? createMemoryFeedbackSink(rootLogger)
+  const now = deps.now ?? (() => new Date())
+  // Computed once: the services, their handlers, the verifier with its cached keys.
+  const services = loadServices(config.imagingHook)
+  for (const service of services) {
+    if (!handlers[service.id])
+      throw new Error(`discovery.json declares ${service.id}, which has no handler`)
+  }
+  const verifier = config.trust
+    ? createJwtVerifier({
+        trust: config.trust,
+        publicUrl: config.publicUrl,
+        replayStore: deps.replayStore ?? createMemoryReplayStore(),
+        fetch: fetchImpl,
+      })
+    : undefined
+  const baseCardOptions: Omit<CardOptions, 'now'> = {
+    source: config.source,
+    viewer: config.viewer,
+    orderCodes: { ...defaultOrderCodes, ...config.orderCodes },
+    clinical: {
+      ...defaultClinicalConfig,
+      confidenceThreshold: config.confidenceThreshold,
+      indicatorByKind: { ...defaultClinicalConfig.indicatorByKind, ...config.indicators },
+    },
+    findingsWindowMonths: config.findingsWindowMonths,
+  }
+  const discovery = { services }
+
+  const app = new Hono<Env>()
+
+  app.use(
+    '*',
+    cors({
+      origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type'],
+      maxAge: 600,
+    })
+  )
+  app.use('*', requestId())
+  app.use('*', async function requestLog(c, next) {
+    const started = Date.now()
+    const logger = rootLogger.child({ requestId: c.get('requestId') })
+    c.set('logger', logger)
+    await next()
+    // The route pattern, never the raw URL: query strings and ids stay out of the log.
+    logger.info('http.request', {
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      ms: Date.now() - started,
+    })
+  })
+
+  app.get('/healthz', (c) =>
+    c.json({
+      status: 'ok',
+      ...(config.devMode
+        ? { warning: 'DEVELOPMENT MODE: unauthenticated calls and any FHIR server are accepted' }
+        : {}),
+    })
+  )
+
+  app.use('/cds-services', cdsAuth({ verifier, devMode: config.devMode, logger: rootLogger }))
+  app.use('/cds-services/*', cdsAuth({ verifier, devMode: config.devMode, logger: rootLogger }))
+  app.use(
+    '/cds-services/*',
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: () => {
+        throw payloadTooLarge(config.bodyLimitBytes)
+      },
+    })
+  )
+
+  app.get('/cds-services', (c) => c.json(discovery))
+
+  app.post('/cds-services/:id', async (c) => {
+    const service = findService(c.req.param('id'))
+    const body = await readJson(c.req.raw)
+    const result = await invokeService(service, handlers[service.id]!, body, c.get('caller'), {
+      fetch: fetchImpl,
+      devMode: config.devMode,
+      budgetMs: config.hookBudgetMs,
+      fhirTimeoutMs: config.fhirTimeoutMs,
+      cardOptions: () => ({ ...baseCardOptions, now: now() }),
+      logger: c.get('logger'),
+    })
+    if (result.meta.length > 0) await feedbackSink.cardsIssued(service.id, result.meta)
+    return c.json({ cards: result.cards })
+  })
+
+  app.post('/cds-services/:id/feedback', async (c) => {
+    const service = findService(c.req.param('id'))
+    const body = await readJson(c.req.raw)
+    const checked = validateFeedbackRequest(body)
+    if (!checked.ok) throw badRequest(`Invalid feedback: ${checked.errors.join('; ')}`)
+    const items = (body as { feedback: FeedbackItem[] }).feedback
+    await feedbackSink.record(service.id, items)
+    return c.json({})
+  })
+
+  app.notFound(() => {
+    throw notFound('No such endpoint')
+  })
+
+  app.onError((err, c) => {
+    const logger = c.get('logger') ?? rootLogger
+    if (err instanceof CdsError) {
+      if (err.status >= 500)
+        logger.error('http.error', { status: err.status, message: err.message })
+      return c.json(
+        operationOutcome(err.message, err.code, err.expression),
+        err.status as ContentfulStatusCode
+      )
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode
+      return c.json(
+        operationOutcome(err.message || 'Request rejected', status === 401 ? 'login' : 'invalid'),
+        status
+      )
+    }
+    // The error's name only: messages can carry request data.
+    logger.error('http.unhandled', { error: err.name })
+    return c.json(operationOutcome('Internal error', 'exception'), 500)
+  })
+
+  function findService(id: string) {
+    const service = services.find((s) => s.id === id)
+    if (!service) throw notFound(`Unknown CDS service: ${id}`)
+    return service
+  }
+
+  return app
+}
+
+/** Parses a JSON body; anything else is a 400 with a clear message, never a 500. */
+async function readJson(request: Request): Promise<unknown> {
+  const text = await request.text()
+  if (text.trim() === '') throw badRequest('Request body is empty; a JSON object is required')
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw badRequest('Malformed JSON in request body')
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * @module node
+ * The Node runtime entry: reads the environment once, builds the app and serves it with
+ * @hono/node-server. SIGTERM and SIGINT stop accepting connections, let in-flight requests
+ * finish, then exit.
+ */
+import { readFileSync } from 'node:fs'
+import { serve } from '@hono/node-server'
+import { createApp, type AppDeps } from './app'
+import { ConfigError, parseConfig, type AppConfig } from './config'
+import { createLogger } from './log'
+
+/** Reads configuration from `env`, loading the trust file named by CDS_TRUST_FILE. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const vars: Record<string, string | undefined> = { ...env }
+  if (env.CDS_TRUST_FILE) {
+    try {
+      vars.CDS_TRUST = readFileSync(env.CDS_TRUST_FILE, 'utf8')
+    } catch (err) {
+      throw new ConfigError(
+        `Invalid configuration:\n  CDS_TRUST_FILE: cannot read ${env.CDS_TRUST_FILE} (${(err as NodeJS.ErrnoException).code})`
+      )
+    }
+  }
+  return parseConfig(vars)
+}
+
+export interface RunningServer {
+  url: string
+  close(): Promise<void>
+}
+
+/** Starts the service; resolves once it is listening. */
+export function startServer(config: AppConfig, deps: AppDeps = {}): Promise<RunningServer> {
+  const logger = deps.logger ?? createLogger({ level: config.logLevel })
+  if (config.devMode) {
+    logger.warn('startup.dev_mode', {
+      message:
+        'DEVELOPMENT MODE: calls without a JWT are accepted and any FHIR server may be called. Never use in production.',
+    })
+  }
+  const app = createApp(config, { ...deps, logger })
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+      const url = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`
+      logger.info('startup.listening', {
+        url,
+        publicUrl: config.publicUrl,
+        devMode: config.devMode,
+      })
+      resolve({
+        url,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done())
+            // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
+            if ('closeIdleConnections' in server) server.closeIdleConnections()
+          }),
+      })
+    })
+  })
+}
+
+async function main() {
+  let config: AppConfig
+  try {
+    config = configFromEnv()
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : err)
+    process.exit(1)
+  }
+  const running = await startServer(config)
+  const stop = (signal: string) => {
+    console.error(JSON.stringify({ level: 'info', event: 'shutdown.draining', signal }))
+    running.close().then(() => process.exit(0))
+    setTimeout(() => process.exit(0), 10_000).unref()
+  }
+  process.once('SIGTERM', () => stop('SIGTERM'))
+  process.once('SIGINT', () => stop('SIGINT'))
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) void main()

@@ -1,0 +1,148 @@
+/**
+ * @module prefetch
+ * Gathers the FHIR data a hook needs (CDS Hooks 2.0 §prefetch): use what the client sent; a
+ * missing key or an OperationOutcome value is not satisfied and is fetched from `fhirServer`;
+ * `null` or an empty searchset means "looked, found nothing" and is not fetched again. Missing
+ * pages are followed. Fetches run in parallel. What stays missing is reported, so the caller can
+ * answer 412 when a required key could not be had either way.
+ */
+import type { Bundle, FhirResource } from 'fhir/r4'
+import { isOperationOutcome } from '../protocol/outcome'
+import { nextLink, type FhirClient } from '../fhir/client'
+
+/** A key's value: a resource or Bundle, `null` when known to be absent. */
+export type PrefetchValue = FhirResource | null
+
+export interface GatherInput {
+  templates: Record<string, string>
+  context: Record<string, unknown>
+  prefetch: Record<string, unknown> | undefined
+  /** Absent when the service may not call the client's FHIR server. */
+  fhir: FhirClient | undefined
+}
+
+export interface GatherResult {
+  data: Record<string, PrefetchValue>
+  /** Keys that could not be had, with why (for logs and the 412 message). */
+  missing: Record<string, string>
+  /** How each key was satisfied (for the log line: prefetch hit or miss). */
+  sources: Record<string, 'prefetch' | 'fetched' | 'missing'>
+}
+
+const tokenPattern =
+  /\{\{\s*(context\.[A-Za-z0-9_]+|user(?:Practitioner|PractitionerRole|Patient|RelatedPerson)Id)\s*\}\}/g
+
+/**
+ * Fills a prefetch template's tokens from the context. Returns undefined when a token has no
+ * value (such a template cannot be fetched, as the spec says clients skip them too).
+ */
+export function fillTemplate(
+  template: string,
+  context: Record<string, unknown>
+): string | undefined {
+  let unresolved = false
+  const url = template.replace(tokenPattern, (_match, token: string) => {
+    const value = tokenValue(token, context)
+    if (value === undefined) unresolved = true
+    return value === undefined ? '' : encodeURIComponent(value)
+  })
+  return unresolved ? undefined : url
+}
+
+function tokenValue(token: string, context: Record<string, unknown>): string | undefined {
+  if (token.startsWith('context.')) {
+    const value = context[token.slice('context.'.length)]
+    return typeof value === 'string' && value !== ''
+      ? value
+      : typeof value === 'number'
+        ? String(value)
+        : undefined
+  }
+  // user tokens come from context.userId, e.g. {{userPractitionerId}} from "Practitioner/123"
+  const type = token.slice('user'.length, -'Id'.length)
+  const userId = context.userId
+  if (typeof userId !== 'string') return undefined
+  const [refType, id] = userId.split('/')
+  return refType === type && id ? id : undefined
+}
+
+/** Gathers every key of `templates`, in parallel; never throws for FHIR failures. */
+export async function gatherPrefetch(input: GatherInput): Promise<GatherResult> {
+  const result: GatherResult = { data: {}, missing: {}, sources: {} }
+  const sent = input.prefetch ?? {}
+  await Promise.all(
+    Object.entries(input.templates).map(async ([key, template]) => {
+      const outcome = await gatherKey(key, template, sent, input)
+      if ('value' in outcome) {
+        result.data[key] = outcome.value
+        result.sources[key] = outcome.source
+      } else {
+        result.missing[key] = outcome.reason
+        result.sources[key] = 'missing'
+      }
+    })
+  )
+  return result
+}
+
+type KeyOutcome = { value: PrefetchValue; source: 'prefetch' | 'fetched' } | { reason: string }
+
+async function gatherKey(
+  key: string,
+  template: string,
+  sent: Record<string, unknown>,
+  input: GatherInput
+): Promise<KeyOutcome> {
+  const value = Object.hasOwn(sent, key) ? sent[key] : undefined
+  if (value === null) return { value: null, source: 'prefetch' }
+  if (isResource(value) && !isOperationOutcome(value)) {
+    if (value.resourceType === 'Bundle' && nextLink(value)) {
+      if (!input.fhir) return { value, source: 'prefetch' } // first page is better than none
+      try {
+        return { value: await input.fhir.allPages(value), source: 'prefetch' }
+      } catch (err) {
+        return { reason: `further pages of prefetch "${key}" failed: ${(err as Error).message}` }
+      }
+    }
+    return { value, source: 'prefetch' }
+  }
+  if (!input.fhir) {
+    return { reason: value === undefined ? 'not in prefetch' : 'prefetch held an OperationOutcome' }
+  }
+  const url = fillTemplate(template, input.context)
+  if (url === undefined) return { reason: 'template needs a context value the request lacks' }
+  try {
+    const fetched = await input.fhir.get(url)
+    if (fetched.resourceType === 'Bundle')
+      return { value: await input.fhir.allPages(fetched), source: 'fetched' }
+    if (isOperationOutcome(fetched))
+      return { reason: 'FHIR server answered with an OperationOutcome' }
+    return { value: fetched, source: 'fetched' }
+  } catch (err) {
+    // A read that finds nothing is an answer: the resource does not exist.
+    if (
+      (err as { status?: number }).status === 404 ||
+      (err as { status?: number }).status === 410
+    ) {
+      return { value: null, source: 'fetched' }
+    }
+    return { reason: (err as Error).message }
+  }
+}
+
+function isResource(value: unknown): value is FhirResource {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as FhirResource).resourceType === 'string'
+  )
+}
+
+/** The resources of a Bundle (or the resource itself), skipping OperationOutcome entries. */
+export function resourcesOf(value: PrefetchValue | undefined): FhirResource[] {
+  if (!value) return []
+  if (value.resourceType !== 'Bundle') return [value]
+  return ((value as Bundle).entry ?? [])
+    .map((e) => e.resource)
+    .filter((r): r is FhirResource => !!r && !isOperationOutcome(r))
+}

@@ -1,0 +1,90 @@
+/**
+ * @module protocol/request
+ * The CDS Hooks 2.0 service request, validated with zod. Strict where the service depends on a
+ * field, liberal where real clients are sloppy (the sandbox's `draftOrders` without `type`, empty
+ * codings, `fhirServer` over http in development).
+ */
+import { z } from 'zod'
+
+const nonEmpty = z.string().trim().min(1)
+
+export const fhirAuthorizationSchema = z
+  .object({
+    access_token: nonEmpty,
+    // The spec fixes "Bearer"; clients differ in case.
+    token_type: z
+      .string()
+      .regex(/^bearer$/i, 'must be Bearer')
+      .optional(),
+    expires_in: z.number().optional(),
+    scope: z.string().optional(),
+    subject: z.string().optional(),
+    patient: z.string().optional(),
+  })
+  .loose()
+
+export const cdsRequestSchema = z
+  .object({
+    hook: nonEmpty,
+    hookInstance: nonEmpty,
+    fhirServer: z.url({ protocol: /^https?$/ }).optional(),
+    fhirAuthorization: fhirAuthorizationSchema.optional(),
+    context: z.record(z.string(), z.unknown()),
+    prefetch: z.record(z.string(), z.unknown()).nullable().optional(),
+    extension: z.record(z.string(), z.unknown()).optional(),
+  })
+  .loose()
+  .refine((r) => !r.fhirAuthorization || r.fhirServer, {
+    message: 'fhirServer is required when fhirAuthorization is present',
+    path: ['fhirServer'],
+  })
+
+export type CdsRequest = z.infer<typeof cdsRequestSchema>
+
+const id = nonEmpty.max(256)
+const reference = nonEmpty.max(512)
+
+/** Context fields per hook; unknown fields are allowed (forward compatibility). */
+export const contextSchemas = {
+  'imaging-study-complete': z
+    .object({
+      patientId: id,
+      imagingStudyId: id,
+      diagnosticReportId: id.optional(),
+      encounterId: id.optional(),
+      userId: reference.optional(),
+      studyInstanceUid: z
+        .string()
+        .regex(/^[0-9.]+$/, 'must be a DICOM UID')
+        .max(64)
+        .optional(),
+    })
+    .loose(),
+  // The library says userId is required; a service that does not use it need not refuse without it.
+  'patient-view': z
+    .object({ patientId: id, userId: reference.optional(), encounterId: id.optional() })
+    .loose(),
+  'order-select': z
+    .object({
+      patientId: id,
+      userId: reference.optional(),
+      encounterId: id.optional(),
+      selections: z.array(reference),
+      draftOrders: z
+        .object({ resourceType: z.literal('Bundle'), entry: z.array(z.unknown()).optional() })
+        .loose(),
+    })
+    .loose(),
+} as const
+
+export type ContextKind = keyof typeof contextSchemas
+
+/** Formats zod issues as "path: message" lines for a 400 OperationOutcome. */
+export function describeIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((i) => {
+      const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.')
+      return `${path || 'body'}: ${i.message}`
+    })
+    .join('; ')
+}

@@ -1,0 +1,80 @@
+/**
+ * @module services/evidence
+ * Turns a hook's gathered FHIR data into the evidence the card builders take: the patient, the
+ * studies with their AI reports and finding Observations, smoking status and open orders. Results
+ * a report names but no search returned, and each study's Endpoint, are read by id.
+ */
+import type { DiagnosticReport, FhirResource, ImagingStudy, Patient, ServiceRequest } from 'fhir/r4'
+import { resourcesOf } from '../prefetch'
+import { assembleEvidence, type PatientEvidence } from '../cards/evidence'
+import { ofType, readMissing, relativeRefs } from './reads'
+import type { HookInput } from './types'
+
+export interface EvidenceScope {
+  /** Only this study (imaging-study-complete); all of the patient's studies otherwise. */
+  studyId?: string
+  /** A report the event is about, read by id when the searches did not return it. */
+  reportId?: string
+  /** Fallback DICOM StudyInstanceUID for a study that lacks the identifier. */
+  studyInstanceUid?: string
+}
+
+export async function collectEvidence(
+  input: HookInput,
+  scope: EvidenceScope = {}
+): Promise<PatientEvidence> {
+  const { data, fhir, logger } = input
+  const all = (...keys: string[]) => keys.flatMap((k) => resourcesOf(data[k]))
+  const patient = ofType(all('patient'), 'Patient')[0] as Patient | undefined
+  let studies = ofType(all('study', 'studies'), 'ImagingStudy')
+  if (scope.studyId) studies = studies.filter((s) => s.id === scope.studyId)
+  const studyRefs = new Set(studies.map((s) => `ImagingStudy/${s.id}`))
+  let reports = ofType(all('reports'), 'DiagnosticReport')
+  if (scope.reportId && !reports.some((r) => r.id === scope.reportId)) {
+    reports.push(
+      ...ofType(
+        await readMissing(fhir, [`DiagnosticReport/${scope.reportId}`], [], logger),
+        'DiagnosticReport'
+      )
+    )
+  }
+  reports = reports.filter((r) =>
+    (r.imagingStudy ?? []).some((ref) => studyRefs.has(ref.reference ?? ''))
+  )
+  const observations = ofType(all('findings'), 'Observation')
+  const orders = ofType(all('orders'), 'ServiceRequest')
+
+  // Second round, in parallel: results the search missed, Endpoints, the orders studies are based on.
+  const have: FhirResource[] = [...observations, ...orders]
+  const [results, endpoints, basedOn] = await Promise.all([
+    readMissing(
+      fhir,
+      relativeRefs(reports.flatMap((r: DiagnosticReport) => r.result ?? [])),
+      have,
+      logger
+    ),
+    readMissing(fhir, relativeRefs(studies.flatMap((s) => s.endpoint ?? [])), [], logger),
+    readMissing(fhir, relativeRefs(studies.flatMap((s) => s.basedOn ?? [])), have, logger),
+  ])
+  return assembleEvidence({
+    ...(patient ? { patient } : {}),
+    studies: studies.map((s) => withStudyUid(s, scope.studyInstanceUid)),
+    endpoints: [
+      ...ofType(endpoints, 'Endpoint'),
+      ...studies.flatMap((s) => ofType((s.contained ?? []) as FhirResource[], 'Endpoint')),
+    ],
+    reports,
+    observations: [...observations, ...ofType(results, 'Observation')],
+    smokingStatus: ofType(all('smoking'), 'Observation'),
+    serviceRequests: [...orders, ...ofType(basedOn, 'ServiceRequest')] as ServiceRequest[],
+  })
+}
+
+/** Adds the context's StudyInstanceUID when the ImagingStudy has none (for viewer links). */
+function withStudyUid(study: ImagingStudy, uid: string | undefined): ImagingStudy {
+  if (!uid || (study.identifier ?? []).some((i) => i.system === 'urn:dicom:uid')) return study
+  return {
+    ...study,
+    identifier: [...(study.identifier ?? []), { system: 'urn:dicom:uid', value: `urn:oid:${uid}` }],
+  }
+}

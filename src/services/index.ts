@@ -1,0 +1,65 @@
+/**
+ * @module services
+ * The handler behind each service id declared in discovery.json. Each is a plain function from
+ * (request, FHIR data) to cards: the evidence is collected, the card builders in src/cards say
+ * what to show.
+ */
+import { collectEvidence } from './evidence'
+import { studyCards } from '../cards/study-card'
+import { orderSelectCards } from '../cards/order-select'
+import { patientViewCards } from '../cards/patient-view'
+import type { HookResult, ServiceHandler } from './types'
+import type { IssuedCard } from '../cards/types'
+
+const result = (built: IssuedCard[]): HookResult => ({
+  cards: built.map((b) => b.card),
+  meta: built.map((b) => b.meta),
+})
+
+export const handlers: Record<string, ServiceHandler> = {
+  'imaging-ai-findings': {
+    context: 'imaging-study-complete',
+    required: ['study', 'reports', 'findings', 'orders'],
+    async handle(input) {
+      const context = input.context as {
+        imagingStudyId: string
+        diagnosticReportId?: string
+        studyInstanceUid?: string
+      }
+      const evidence = await collectEvidence(input, {
+        studyId: context.imagingStudyId,
+        ...(context.diagnosticReportId ? { reportId: context.diagnosticReportId } : {}),
+        ...(context.studyInstanceUid ? { studyInstanceUid: context.studyInstanceUid } : {}),
+      })
+      const study = evidence.studies[0]
+      if (!study) {
+        input.logger.warn('hook.study_not_found')
+        return { cards: [], meta: [] }
+      }
+      return result(await studyCards(study, evidence, input.options))
+    },
+  },
+  'imaging-ai-order-check': {
+    context: 'order-select',
+    required: ['studies', 'reports', 'findings', 'orders'],
+    async handle(input) {
+      const context = input.context as { selections: string[]; draftOrders: unknown }
+      const evidence = await collectEvidence(input)
+      return result(
+        await orderSelectCards(
+          evidence,
+          context.draftOrders as never,
+          context.selections,
+          input.options
+        )
+      )
+    },
+  },
+  'imaging-ai-outstanding': {
+    context: 'patient-view',
+    required: ['studies', 'reports', 'findings', 'orders'],
+    async handle(input) {
+      return result(await patientViewCards(await collectEvidence(input), input.options))
+    },
+  },
+}

@@ -1,0 +1,114 @@
+/**
+ * @module services/invoke
+ * One hook call, from the parsed JSON body to a CDS response, independent of the web framework
+ * (after Medplum's fhir-router): validate the request, decide whether the client's FHIR server
+ * may be called, gather prefetch within the time budget, answer 412 when required data cannot be
+ * had, run the handler. Failures are thrown as CdsErrors and turned into responses in one place.
+ */
+import { createFhirClient, type Fetch, type FhirClient } from '../fhir/client'
+import { gatherPrefetch } from '../prefetch'
+import { badRequest, preconditionFailed } from '../protocol/outcome'
+import {
+  cdsRequestSchema,
+  contextSchemas,
+  describeIssues,
+  type CdsRequest,
+} from '../protocol/request'
+import { isFhirServerAllowed } from '../auth/fhir-allowlist'
+import type { Caller } from '../auth/verify'
+import type { CardOptions } from '../cards/types'
+import type { Logger } from '../log'
+import type { HookResult, ServiceDefinition, ServiceHandler } from './types'
+
+export interface InvokeDeps {
+  fetch: Fetch
+  devMode: boolean
+  budgetMs: number
+  fhirTimeoutMs: number
+  cardOptions: () => CardOptions
+  logger: Logger
+}
+
+export async function invokeService(
+  service: ServiceDefinition,
+  handler: ServiceHandler,
+  body: unknown,
+  caller: Caller,
+  deps: InvokeDeps
+): Promise<HookResult> {
+  const started = Date.now()
+  const parsed = cdsRequestSchema.safeParse(body)
+  if (!parsed.success)
+    throw badRequest(`Invalid CDS Hooks request: ${describeIssues(parsed.error)}`)
+  const request = parsed.data
+  if (request.hook !== service.hook) {
+    throw badRequest(
+      `Service ${service.id} answers the ${service.hook} hook, not ${request.hook}`,
+      'hook'
+    )
+  }
+  const context = contextSchemas[handler.context].safeParse(request.context)
+  if (!context.success) {
+    throw badRequest(`Invalid context: ${describeIssues(context.error, 'context')}`, 'context')
+  }
+  const logger = deps.logger.child({ service: service.id, hookInstance: request.hookInstance })
+  const deadline = AbortSignal.timeout(deps.budgetMs)
+  const fhir = fhirClientFor(request, caller, deps, deadline, logger)
+  const gathered = await gatherPrefetch({
+    templates: service.prefetch ?? {},
+    context: context.data,
+    prefetch: request.prefetch ?? undefined,
+    fhir,
+  })
+  const lacking = handler.required.filter((key) => key in gathered.missing)
+  if (lacking.length > 0) {
+    logger.warn('hook.precondition_failed', { missing: lacking.join(','), fhirAccess: !!fhir })
+    const why = lacking.map((key) => `${key} (${gathered.missing[key]})`).join(', ')
+    throw preconditionFailed(
+      `Required data could not be obtained from prefetch${fhir ? ' or the FHIR server' : ' and no usable fhirServer with fhirAuthorization was given'}: ${why}`
+    )
+  }
+  const result = await handler.handle({
+    request,
+    context: context.data,
+    data: gathered.data,
+    fhir,
+    options: deps.cardOptions(),
+    logger,
+  })
+  logger.info('hook.answered', {
+    cards: result.cards.length,
+    prefetched: Object.values(gathered.sources).filter((s) => s === 'prefetch').length,
+    fetched: Object.values(gathered.sources).filter((s) => s === 'fetched').length,
+    missing: Object.keys(gathered.missing).length,
+    ms: Date.now() - started,
+  })
+  return result
+}
+
+/**
+ * The client's FHIR server may be called only with its access token and only when the caller's
+ * trust entry allows that server (no SSRF). Development mode relaxes both, loudly.
+ */
+function fhirClientFor(
+  request: CdsRequest,
+  caller: Caller,
+  deps: InvokeDeps,
+  deadline: AbortSignal,
+  logger: Logger
+): FhirClient | undefined {
+  if (!request.fhirServer) return undefined
+  const token = request.fhirAuthorization?.access_token
+  if (!token && !deps.devMode) return undefined
+  if (!isFhirServerAllowed(caller, request.fhirServer)) {
+    logger.warn('fhir.server_not_allowed', { iss: caller.iss })
+    return undefined
+  }
+  return createFhirClient({
+    baseUrl: request.fhirServer,
+    ...(token ? { accessToken: token } : {}),
+    fetch: deps.fetch,
+    timeoutMs: deps.fhirTimeoutMs,
+    deadline,
+  })
+}

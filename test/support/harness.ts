@@ -1,0 +1,97 @@
+/**
+ * @module test/support/harness
+ * Builds the app as a deployment would (JWT trust with a test issuer, an allowlisted FHIR
+ * server) and calls it in-process with signed tokens. Every response is checked by the response
+ * validator before a test sees it.
+ */
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose'
+import { createApp, type AppDeps } from '../../src/app'
+import { parseConfig, type AppConfig } from '../../src/config'
+import { createLogger, type Logger } from '../../src/log'
+import { expectValidResponse } from './validate-responses'
+
+export const PUBLIC_URL = 'https://cds.test'
+export const FHIR_BASE = 'https://fhir.test/r4'
+export const ISSUER = 'https://ehr.test'
+export const ACCESS_TOKEN = 'secret-access-token-7f3a'
+
+export interface Harness {
+  config: AppConfig
+  app: ReturnType<typeof createApp>
+  logs: string[]
+  /** Signs a token for `path` (the audience), as the trusted EHR would. */
+  token(path: string, claims?: Record<string, unknown>): Promise<string>
+  /** GET or POST with a fresh signed token; validates the response by kind. */
+  call(
+    path: string,
+    body?: unknown,
+    init?: { headers?: Record<string, string>; raw?: string }
+  ): Promise<Response>
+}
+
+let keys: Promise<{ privateKey: CryptoKey; jwk: Record<string, unknown> }> | undefined
+function testKeys() {
+  keys ??= generateKeyPair('ES384').then(async ({ privateKey, publicKey }) => ({
+    privateKey,
+    jwk: { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES384', use: 'sig' },
+  }))
+  return keys
+}
+
+export async function createHarness(
+  env: Record<string, string> = {},
+  deps: AppDeps = {}
+): Promise<Harness> {
+  const { privateKey, jwk } = await testKeys()
+  const trust = { issuers: [{ iss: ISSUER, jwks: { keys: [jwk] }, fhirServers: [FHIR_BASE] }] }
+  const config = parseConfig({
+    CDS_PUBLIC_URL: PUBLIC_URL,
+    CDS_TRUST: JSON.stringify(trust),
+    CDS_CORS_ORIGINS: 'https://ehr.test',
+    OHIF_VIEWER_URL: 'https://viewer.test',
+    ...env,
+  })
+  const logs: string[] = []
+  const logger: Logger = createLogger({ level: 'debug', write: (line) => logs.push(line) })
+  const app = createApp(config, {
+    logger,
+    now: () => new Date('2026-11-29T12:00:00Z'),
+    ...deps,
+  })
+  const token = (path: string, claims: Record<string, unknown> = {}) =>
+    new SignJWT({ jti: crypto.randomUUID(), ...claims })
+      .setProtectedHeader({ alg: 'ES384', typ: 'JWT', kid: 'test-key' })
+      .setIssuer(ISSUER)
+      .setAudience(`${PUBLIC_URL}${path}`)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey)
+  return {
+    config,
+    app,
+    logs,
+    token,
+    async call(path, body, init = {}) {
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${await token(path)}`,
+        ...(body !== undefined || init.raw !== undefined
+          ? { 'content-type': 'application/json' }
+          : {}),
+        ...init.headers,
+      }
+      const res = await app.request(`http://localhost${path}`, {
+        method: body !== undefined || init.raw !== undefined ? 'POST' : 'GET',
+        headers,
+        ...(init.raw !== undefined
+          ? { body: init.raw }
+          : body !== undefined
+            ? { body: JSON.stringify(body) }
+            : {}),
+      })
+      const kind =
+        path === '/cds-services' ? 'discovery' : path.endsWith('/feedback') ? 'feedback' : 'service'
+      await expectValidResponse(res, kind)
+      return res
+    },
+  }
+}
