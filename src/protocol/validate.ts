@@ -1,0 +1,133 @@
+/**
+ * @module protocol/validate
+ * Checks a whole CDS Hooks body — discovery, service response, feedback request or an error's
+ * OperationOutcome — against the schemas in `cds-schemas.ts` plus J2 (no `null` and no empty
+ * `""`, `[]`, `{}` anywhere), and reports every problem as `"path: message"` in one pass.
+ * Tests run it over every response; it has no Node dependencies, so it also runs on Workers.
+ */
+import type { z } from 'zod'
+import {
+  CdsResponseSchema,
+  DiscoveryResponseSchema,
+  FeedbackRequestSchema,
+  OperationOutcomeSchema,
+  type CdsResponseBody,
+  type DiscoveryBody,
+} from './cds-schemas'
+
+export type ValidationResult = { ok: true } | { ok: false; errors: string[] }
+
+type Path = readonly PropertyKey[]
+interface Problem {
+  path: Path
+  message: string
+}
+
+/** `cards[0].suggestions[1].label`, `extension["org.example.x"]`; `$` for the body itself. */
+export function formatPath(path: Path): string {
+  let out = ''
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`
+    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$]*$/.test(segment))
+      out += out ? `.${segment}` : segment
+    else out += `[${JSON.stringify(String(segment))}]`
+  }
+  return out || '$'
+}
+
+/**
+ * J2: lists every `null`, `""`, `[]` and `{}` in a body. `allowEmptyTopLevel` names the top-level
+ * members the spec lets be empty (`cards: []`, `services: []`).
+ */
+export function findEmptyValues(
+  body: unknown,
+  allowEmptyTopLevel: readonly string[] = []
+): Problem[] {
+  const found: Problem[] = []
+  const walk = (value: unknown, path: PropertyKey[]) => {
+    const allowed = path.length === 1 && allowEmptyTopLevel.includes(path[0] as string)
+    if (value === null) found.push({ path, message: 'null is not allowed; omit the field (J2)' })
+    else if (value === '') found.push({ path, message: 'empty string is not allowed (J2)' })
+    else if (Array.isArray(value)) {
+      if (value.length === 0 && !allowed)
+        found.push({ path, message: 'empty array is not allowed; omit the field (J2)' })
+      value.forEach((item, i) => walk(item, [...path, i]))
+    } else if (typeof value === 'object') {
+      const entries = Object.entries(value)
+      if (entries.length === 0)
+        found.push({ path, message: 'empty object is not allowed; omit the field (J2)' })
+      for (const [key, child] of entries) walk(child, [...path, key])
+    }
+  }
+  walk(body, [])
+  return found
+}
+
+const samePath = (a: Path, b: Path) => a.length === b.length && a.every((s, i) => s === b[i])
+
+/** Friendlier wording for zod's defaults: a missing member is "required", not "received undefined". */
+const errorMap = (iss: { code?: string; input?: unknown }) =>
+  (iss.code === 'invalid_type' || iss.code === 'invalid_value') && iss.input === undefined
+    ? 'required'
+    : undefined
+
+function run(
+  schema: z.ZodType,
+  body: unknown,
+  options: { j2: boolean; allowEmptyTopLevel?: readonly string[] }
+): ValidationResult {
+  const empties = options.j2 ? findEmptyValues(body, options.allowEmptyTopLevel) : []
+  const parsed = schema.safeParse(body, { error: errorMap })
+  const problems: Problem[] = parsed.success
+    ? []
+    : parsed.error.issues
+        // The J2 message says more than zod's "expected string, received null" at the same path.
+        .filter((i) => !empties.some((e) => samePath(e.path, i.path)))
+        .map((i) => ({ path: i.path, message: i.message }))
+  problems.push(...empties)
+  if (problems.length === 0) return { ok: true }
+  const errors = [...new Set(problems.map((p) => `${formatPath(p.path)}: ${p.message}`))]
+  return { ok: false, errors }
+}
+
+/** A service response (§2.5–2.7) including the project's order rules and J2. */
+export function validateCdsResponse(body: unknown): ValidationResult {
+  return run(CdsResponseSchema, body, { j2: true, allowEmptyTopLevel: ['cards'] })
+}
+
+/** A discovery response (§2.2, §2.4) and J2. */
+export function validateDiscovery(body: unknown): ValidationResult {
+  return run(DiscoveryResponseSchema, body, { j2: true, allowEmptyTopLevel: ['services'] })
+}
+
+/**
+ * A feedback request body (§2.8). J2 is not applied: clients send it, and the service should be
+ * liberal about what it accepts (J3); the fields it relies on are still checked.
+ */
+export function validateFeedbackRequest(body: unknown): ValidationResult {
+  return run(FeedbackRequestSchema, body, { j2: false })
+}
+
+/** The OperationOutcome body of a non-2xx response (§2.11), with J2 (it is our output). */
+export function validateOperationOutcome(body: unknown): ValidationResult {
+  return run(OperationOutcomeSchema, body, { j2: true })
+}
+
+function assertOk(what: string, result: ValidationResult) {
+  if (!result.ok) {
+    const count = result.errors.length
+    throw new Error(
+      `Invalid ${what} (${count} error${count === 1 ? '' : 's'}):\n  ${result.errors.join('\n  ')}`
+    )
+  }
+}
+
+/** Throws an Error listing every problem unless `body` is a valid service response. */
+export function assertValidCdsResponse(body: unknown): asserts body is CdsResponseBody {
+  assertOk('CDS Hooks service response', validateCdsResponse(body))
+}
+
+/** Throws an Error listing every problem unless `body` is a valid discovery response. */
+export function assertValidDiscovery(body: unknown): asserts body is DiscoveryBody {
+  assertOk('CDS Hooks discovery response', validateDiscovery(body))
+}
