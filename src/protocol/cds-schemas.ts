@@ -254,7 +254,7 @@ export const LinkSchema = z
     always
   )
 
-/** "<140 characters" (§2.6), counted in code points, not UTF-16 units, so "≥" counts once. */
+/** "<140 characters" (§2.6), counted in code points, not UTF-16 units (an emoji counts once). */
 const summary = z.string().superRefine((value, ctx) => {
   const length = [...value].length
   if (length === 0) ctx.addIssue({ code: 'custom', message: 'must not be an empty string' })
