@@ -1,0 +1,31 @@
+/**
+ * @module auth/fhir-allowlist
+ * Decides whether the service may call the `fhirServer` a client names. Without this check any
+ * client could point the service (and the client's access token) at a host of its choosing.
+ */
+import { parseFhirServerBase, parseHttpUrl, type FhirServerBase } from './url'
+import type { Caller } from './verify'
+
+function within(base: FhirServerBase, target: URL): boolean {
+  if (base.protocol !== target.protocol || base.hostname !== target.hostname) return false
+  if (base.port !== '*' && base.port !== target.port) return false
+  const path = target.pathname
+  // A path boundary: /r4 admits /r4 and /r4/..., never /r4evil.
+  return base.path === '' || path === base.path || path.startsWith(`${base.path}/`)
+}
+
+/**
+ * True when `fhirServer` lies under one of the caller's allowed FHIR base URLs, compared as parsed
+ * URLs (scheme, host, port, path prefix at a segment boundary). The dev-mode entry `'*'` allows any
+ * http(s) URL. URLs with credentials, a query or a fragment are never allowed.
+ * @example isFhirServerAllowed(caller, request.fhirServer)
+ */
+export function isFhirServerAllowed(caller: Caller, fhirServer: string): boolean {
+  const target = parseHttpUrl(fhirServer)
+  if (!target || target.search || fhirServer.includes('?')) return false
+  if (caller.fhirServers.includes('*')) return true
+  return caller.fhirServers.some((entry) => {
+    const base = parseFhirServerBase(entry)
+    return typeof base !== 'string' && within(base, target)
+  })
+}

@@ -1,0 +1,71 @@
+/**
+ * @module auth/replay
+ * Remembers JWT ids until their tokens expire, so a captured token cannot be replayed (CDS Hooks
+ * T3 `jti`). The interface is async so a shared store (Workers KV, a Durable Object, Redis) can
+ * replace the in-memory one; the in-memory store protects one process or isolate only.
+ */
+
+export interface ReplayStore {
+  /**
+   * Records `jti` until `expiresAtMs` (epoch milliseconds).
+   * @returns true if the id is new, false if it was already seen and has not expired
+   */
+  checkAndRemember(jti: string, expiresAtMs: number): Promise<boolean>
+}
+
+export interface MemoryReplayStoreOptions {
+  /** Upper bound on remembered ids; the least recently used are forgotten first. Default 100 000. */
+  maxEntries?: number
+  /** Milliseconds clock (injectable for tests). */
+  now?: () => number
+}
+
+// Expired entries dropped per call, so clean-up cost stays constant per request.
+const SWEEP_PER_CALL = 8
+
+/**
+ * A bounded in-memory replay store: a `Map` in least-recently-used order, with expired entries
+ * swept from its old end. Size it above (requests per second × token lifetime in seconds); when
+ * full it forgets the oldest live ids first, which weakens replay protection only for them.
+ * @example const replayStore = createMemoryReplayStore({ maxEntries: 50_000 })
+ */
+export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}): ReplayStore {
+  const maxEntries = options.maxEntries ?? 100_000
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new Error('createMemoryReplayStore: maxEntries must be a positive integer')
+  }
+  const now = options.now ?? Date.now
+  const entries = new Map<string, number>()
+
+  function sweep(at: number) {
+    let budget = SWEEP_PER_CALL
+    for (const [jti, expiresAt] of entries) {
+      if (budget-- === 0 || expiresAt > at) break
+      entries.delete(jti)
+    }
+  }
+
+  return {
+    async checkAndRemember(jti, expiresAtMs) {
+      const at = now()
+      sweep(at)
+      const seenUntil = entries.get(jti)
+      if (seenUntil !== undefined) {
+        entries.delete(jti)
+        if (seenUntil > at) {
+          // Re-insert to mark it recently used; a replayed id is worth keeping.
+          entries.set(jti, seenUntil)
+          return false
+        }
+      }
+      // Nothing to remember for a token that is already dead.
+      if (expiresAtMs <= at) return true
+      entries.set(jti, expiresAtMs)
+      if (entries.size > maxEntries) {
+        const oldest = entries.keys().next()
+        if (!oldest.done) entries.delete(oldest.value)
+      }
+      return true
+    },
+  }
+}
