@@ -3,12 +3,20 @@
  * The Node runtime entry: reads the environment once, builds the app and serves it with
  * @hono/node-server. SIGTERM and SIGINT stop accepting connections, let in-flight requests
  * finish, then exit.
+ *
+ * Feedback is kept in SQLite at CDS_FEEDBACK_DB (default `data/feedback.sqlite` under the working
+ * directory), so outcomes survive restarts; `CDS_FEEDBACK_DB=:memory:` keeps them in memory only,
+ * and says so at start-up. Read it with `npm run feedback:report`.
  */
 import { readFileSync } from 'node:fs'
 import { serve } from '@hono/node-server'
 import { createApp, type AppDeps } from './app'
 import { ConfigError, parseConfig, type AppConfig } from './config'
-import { createLogger } from './log'
+import { createLogger, type Logger } from './log'
+import { openSqliteFeedbackSink, type SqliteFeedbackSink } from './node/feedback-sqlite'
+
+/** Where feedback is stored when CDS_FEEDBACK_DB is not set (relative to the working directory). */
+export const DEFAULT_FEEDBACK_DB = 'data/feedback.sqlite'
 
 /** Reads configuration from `env`, loading the trust file named by CDS_TRUST_FILE. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -23,6 +31,30 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
   }
   return parseConfig(vars)
+}
+
+/**
+ * Opens the feedback store named by CDS_FEEDBACK_DB (or the default file). Node-only, so it
+ * lives here rather than in the runtime-neutral config.
+ */
+export function feedbackSinkFromEnv(env: NodeJS.ProcessEnv, logger: Logger): SqliteFeedbackSink {
+  const path = env.CDS_FEEDBACK_DB?.trim() || DEFAULT_FEEDBACK_DB
+  let sink: SqliteFeedbackSink
+  try {
+    sink = openSqliteFeedbackSink(path, logger)
+  } catch (err) {
+    throw new ConfigError(
+      `Invalid configuration:\n  CDS_FEEDBACK_DB: cannot open ${path} (${(err as Error).message})`
+    )
+  }
+  if (path === ':memory:') {
+    logger.warn('startup.feedback_in_memory', {
+      message: 'CDS_FEEDBACK_DB=:memory: feedback outcomes are lost when the service stops',
+    })
+  } else {
+    logger.info('startup.feedback_store', { path })
+  }
+  return sink
 }
 
 export interface RunningServer {
@@ -63,16 +95,21 @@ export function startServer(config: AppConfig, deps: AppDeps = {}): Promise<Runn
 
 async function main() {
   let config: AppConfig
+  let feedbackSink: SqliteFeedbackSink
   try {
     config = configFromEnv()
+    feedbackSink = feedbackSinkFromEnv(process.env, createLogger({ level: config.logLevel }))
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : err)
     process.exit(1)
   }
-  const running = await startServer(config)
+  const running = await startServer(config, { feedbackSink })
   const stop = (signal: string) => {
     console.error(JSON.stringify({ level: 'info', event: 'shutdown.draining', signal }))
-    running.close().then(() => process.exit(0))
+    running.close().then(() => {
+      feedbackSink.close()
+      process.exit(0)
+    })
     setTimeout(() => process.exit(0), 10_000).unref()
   }
   process.once('SIGTERM', () => stop('SIGTERM'))

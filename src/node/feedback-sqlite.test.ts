@@ -1,0 +1,263 @@
+/**
+ * @module node/feedback-sqlite.test
+ * The SQLite feedback store: outcomes survive a restart, duplicates are stored once, comment text
+ * never reaches the file, and the report's rates are right on a known set.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import Database from 'better-sqlite3'
+import { createLogger, silentLogger } from '../log'
+import type { FeedbackItem } from '../feedback'
+import type { CardMeta } from '../cards/types'
+import {
+  openSqliteFeedbackSink,
+  readFeedbackReport,
+  type SqliteFeedbackSink,
+} from './feedback-sqlite'
+
+const SERVICE = 'imaging-ai-findings'
+
+const card4a: CardMeta = {
+  uuid: '11111111-1111-5111-8111-111111111111',
+  findingKind: 'pulmonary-nodule',
+  category: '4A',
+  modelName: 'LungNoduleAI',
+  modelVersion: '2.1.0',
+  observationRef: 'Observation/obs-screening-4a-nodule1',
+  suggestionUuid: '11111111-1111-5111-8111-aaaaaaaaaaaa',
+}
+const cardPe: CardMeta = {
+  uuid: '22222222-2222-5222-8222-222222222222',
+  findingKind: 'pulmonary-embolism',
+  modelName: 'PETriage',
+  modelVersion: '1.0',
+  observationRef: 'Observation/obs-pulmonary-embolism-pe1',
+}
+const card2: CardMeta = {
+  uuid: '33333333-3333-5333-8333-333333333333',
+  findingKind: 'pulmonary-nodule',
+  category: '2',
+  modelName: 'LungNoduleAI',
+  modelVersion: '2.2.0',
+  observationRef: 'Observation/obs-x',
+}
+
+const accepted = (card: string, at: string, suggestion?: string): FeedbackItem => ({
+  card,
+  outcome: 'accepted',
+  outcomeTimestamp: at,
+  ...(suggestion ? { acceptedSuggestions: [{ id: suggestion }] } : {}),
+})
+const overridden = (
+  card: string,
+  at: string,
+  code: string,
+  userComment?: string
+): FeedbackItem => ({
+  card,
+  outcome: 'overridden',
+  outcomeTimestamp: at,
+  overrideReason: {
+    reason: { system: 'urn:imaging-cds:override-reason', code, display: code },
+    ...(userComment !== undefined ? { userComment } : {}),
+  },
+})
+
+let dir: string
+let path: string
+const open: SqliteFeedbackSink[] = []
+const openSink = (logger = silentLogger) => {
+  const sink = openSqliteFeedbackSink(path, logger)
+  open.push(sink)
+  return sink
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'feedback-sqlite-'))
+  path = join(dir, 'nested', 'feedback.sqlite')
+})
+afterEach(() => {
+  for (const sink of open.splice(0)) sink.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('SQLite feedback sink', () => {
+  it('keeps every outcome and its card facts across a restart', async () => {
+    const first = openSink()
+    await first.cardsIssued(SERVICE, [card4a, cardPe])
+    const result = await first.record(SERVICE, [
+      accepted(card4a.uuid, '2026-11-16T15:00:00Z', card4a.suggestionUuid),
+      overridden(cardPe.uuid, '2026-11-20T23:00:00Z', 'already-addressed'),
+    ])
+    expect(result).toEqual({ stored: 2, duplicates: 0 })
+    first.close()
+
+    const second = openSink()
+    const outcomes = second.outcomes()
+    expect(outcomes).toHaveLength(2)
+    expect(outcomes[0]).toMatchObject({
+      service: SERVICE,
+      card: card4a.uuid,
+      outcome: 'accepted',
+      acceptedSuggestions: [card4a.suggestionUuid],
+      findingKind: 'pulmonary-nodule',
+      category: '4A',
+      modelName: 'LungNoduleAI',
+      modelVersion: '2.1.0',
+      observationRef: 'Observation/obs-screening-4a-nodule1',
+      hasUserComment: false,
+    })
+    expect(outcomes[1]).toMatchObject({
+      outcome: 'overridden',
+      overrideReasonCode: 'already-addressed',
+      overrideReasonSystem: 'urn:imaging-cds:override-reason',
+      findingKind: 'pulmonary-embolism',
+    })
+    expect(second.report().total).toBe(2)
+    // A repeat after the restart is still recognised as a duplicate.
+    expect(
+      await second.record(SERVICE, [
+        accepted(card4a.uuid, '2026-11-16T15:00:00Z', card4a.suggestionUuid),
+      ])
+    ).toEqual({ stored: 0, duplicates: 1 })
+    second.close()
+    expect(readFeedbackReport(path).byFindingKind.map((r) => [r.key, r.total])).toEqual([
+      ['pulmonary-embolism', 1],
+      ['pulmonary-nodule', 1],
+    ])
+  })
+
+  it('stores a duplicate once: the same post twice, and the same item twice in one post', async () => {
+    const lines: string[] = []
+    const sink = openSink(createLogger({ write: (line) => lines.push(line) }))
+    await sink.cardsIssued(SERVICE, [card4a])
+    const item = accepted(card4a.uuid, '2026-11-16T15:00:00Z', card4a.suggestionUuid)
+    expect(await sink.record(SERVICE, [item, { ...item }])).toEqual({ stored: 1, duplicates: 1 })
+    expect(await sink.record(SERVICE, [item])).toEqual({ stored: 0, duplicates: 1 })
+    // Same card, another time: a second outcome (another clinician, another day).
+    expect(
+      await sink.record(SERVICE, [{ ...item, outcomeTimestamp: '2026-11-17T09:00:00Z' }])
+    ).toEqual({ stored: 1, duplicates: 0 })
+    expect(sink.outcomes()).toHaveLength(2)
+    // One log line per stored outcome, none for duplicates.
+    const logged = lines
+      .map((l) => JSON.parse(l) as { event: string })
+      .filter((l) => l.event === 'feedback.outcome')
+    expect(logged).toHaveLength(2)
+  })
+
+  it('never stores the text of a userComment, only that there was one', async () => {
+    const secret = 'Patient Jane Q. Doe MRN 4471-22 told me she already had this done'
+    const lines: string[] = []
+    const sink = openSink(createLogger({ write: (line) => lines.push(line) }))
+    await sink.cardsIssued(SERVICE, [card4a])
+    await sink.record(SERVICE, [
+      overridden(card4a.uuid, '2026-11-16T15:00:00Z', 'done-elsewhere', secret),
+    ])
+    expect(sink.outcomes()[0]).toMatchObject({
+      hasUserComment: true,
+      overrideReasonCode: 'done-elsewhere',
+    })
+    sink.close()
+
+    const needle = Buffer.from('4471-22')
+    for (const file of readdirSync(join(dir, 'nested'))) {
+      expect(readFileSync(join(dir, 'nested', file)).includes(needle), file).toBe(false)
+    }
+    const db = new Database(path, { readonly: true })
+    const dump = JSON.stringify(db.prepare('SELECT * FROM outcomes').all())
+    db.close()
+    expect(dump).not.toContain('Jane')
+    expect(lines.join('\n')).not.toContain('Jane')
+  })
+
+  it('reports acceptance and override rates by finding kind, category and model version', async () => {
+    const sink = openSink()
+    await sink.cardsIssued(SERVICE, [card4a, cardPe, card2])
+    await sink.record(SERVICE, [
+      // 4A on model 2.1.0: 3 accepted, 1 overridden
+      accepted(card4a.uuid, '2026-11-01T00:00:00Z', card4a.suggestionUuid),
+      accepted(card4a.uuid, '2026-11-02T00:00:00Z', card4a.suggestionUuid),
+      accepted(card4a.uuid, '2026-11-03T00:00:00Z'),
+      overridden(card4a.uuid, '2026-11-04T00:00:00Z', 'disagree-measurement'),
+      // category 2 on model 2.2.0: 3 overridden (2 disagree, 1 duplicate)
+      overridden(card2.uuid, '2026-11-05T00:00:00Z', 'disagree-measurement'),
+      overridden(card2.uuid, '2026-11-06T00:00:00Z', 'disagree-measurement'),
+      overridden(card2.uuid, '2026-11-07T00:00:00Z', 'already-ordered'),
+      // PE: 1 accepted
+      accepted(cardPe.uuid, '2026-11-08T00:00:00Z'),
+      // A card this store never saw issued
+      accepted('99999999-9999-5999-8999-999999999999', '2026-11-09T00:00:00Z'),
+    ])
+    const report = sink.report()
+    expect(report).toMatchObject({ total: 9, accepted: 5, overridden: 4, unknownCards: 1 })
+
+    const nodule = report.byFindingKind.find((r) => r.key === 'pulmonary-nodule')!
+    expect(nodule).toMatchObject({ total: 7, accepted: 3, overridden: 4 })
+    expect(nodule.acceptedRate).toBeCloseTo(3 / 7)
+    expect(nodule.overriddenRate).toBeCloseTo(4 / 7)
+    expect(nodule.topOverrideReasons).toEqual([
+      { code: 'disagree-measurement', system: 'urn:imaging-cds:override-reason', count: 3 },
+      { code: 'already-ordered', system: 'urn:imaging-cds:override-reason', count: 1 },
+    ])
+    expect(report.byFindingKind.map((r) => r.key)).toEqual([
+      'pulmonary-nodule',
+      '(unknown)',
+      'pulmonary-embolism',
+    ])
+
+    const byCategory = Object.fromEntries(report.byCategory.map((r) => [r.key, r]))
+    expect(byCategory['4A']).toMatchObject({
+      total: 4,
+      accepted: 3,
+      acceptedRate: 0.75,
+      overriddenRate: 0.25,
+    })
+    expect(byCategory['2']).toMatchObject({
+      total: 3,
+      accepted: 0,
+      acceptedRate: 0,
+      overriddenRate: 1,
+    })
+    expect(byCategory['(none)']).toMatchObject({ total: 1, acceptedRate: 1 })
+
+    const byModel = Object.fromEntries(report.byModelVersion.map((r) => [r.key, r]))
+    expect(byModel['LungNoduleAI 2.1.0']).toMatchObject({ total: 4, acceptedRate: 0.75 })
+    expect(byModel['LungNoduleAI 2.2.0']).toMatchObject({ total: 3, overriddenRate: 1 })
+    expect(byModel['PETriage 1.0']).toMatchObject({ total: 1, acceptedRate: 1 })
+    expect(byModel['(unknown)']).toMatchObject({ total: 1 })
+
+    expect(sink.report({ since: '2026-11-05T00:00:00Z' }).total).toBe(5)
+  })
+
+  it('ties an outcome to a card registered after it arrived', async () => {
+    const sink = openSink()
+    await sink.record(SERVICE, [accepted(card4a.uuid, '2026-11-16T15:00:00Z')])
+    expect(sink.report().unknownCards).toBe(1)
+    await sink.cardsIssued(SERVICE, [card4a])
+    expect(sink.report().byCategory.map((r) => r.key)).toEqual(['4A'])
+  })
+
+  it('keeps the first issue time of a card issued again', async () => {
+    let now = new Date('2026-11-16T14:10:00Z')
+    const sink = openSqliteFeedbackSink(path, silentLogger, { now: () => now })
+    open.push(sink)
+    await sink.cardsIssued(SERVICE, [card4a])
+    now = new Date('2026-11-18T10:00:00Z')
+    await sink.cardsIssued(SERVICE, [card4a])
+    sink.close()
+    const db = new Database(path, { readonly: true })
+    const rows = db.prepare('SELECT first_issued FROM issued_cards').all()
+    db.close()
+    expect(rows).toEqual([{ first_issued: '2026-11-16T14:10:00.000Z' }])
+  })
+
+  it('uses WAL so the report can be read while the service writes', () => {
+    openSink()
+    const db = new Database(path, { readonly: true })
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    db.close()
+  })
+})
