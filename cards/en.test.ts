@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { words } from './index'
+import { SUMMARY_MAX, clip, fitSummary, md } from './text'
+
+const long = 'x'.repeat(400)
+const longWords = 'very long finding name '.repeat(20)
+
+describe('summaries fit 139 characters by construction', () => {
+  const cases: [string, string][] = [
+    [
+      'nodules',
+      words.summary.nodules({
+        guideline: 'lung-rads-v2022',
+        category: '4X',
+        sizeMm: 123.45,
+        decimals: 1,
+        solidness: 'part-solid',
+        site: longWords,
+        more: 12,
+        plan: {
+          kind: 'follow-up',
+          order: 'ct-chest',
+          months: { from: 12, to: 24 },
+          optional: true,
+        },
+        lowConfidence: true,
+      }),
+    ],
+    [
+      'finding',
+      words.summary.finding({ name: long, study: long, critical: false, lowConfidence: true }),
+    ],
+    ['unknown', words.summary.unknown({ name: longWords, study: long })],
+    [
+      'openFinding',
+      words.summary.openFinding({
+        what: long,
+        studyDate: '2026-03-14',
+        order: 'pet-ct',
+        due: '2026-06-14',
+        overdue: true,
+      }),
+    ],
+    ...(['matches', 'early', 'duplicate', 'different', 'unknown-code'] as const).map(
+      (verdict): [string, string] => [
+        verdict,
+        words.summary.orderSelect({
+          verdict,
+          what: long,
+          order: 'ct-chest',
+          due: '2026-06-14',
+          early: 'about 11 months early',
+        }),
+      ]
+    ),
+  ]
+  it.each(cases)('%s', (_, summary) => {
+    expect(summary.length).toBeLessThanOrEqual(SUMMARY_MAX)
+    expect(fitSummary(summary)).toBe(summary)
+  })
+})
+
+describe('text helpers', () => {
+  it('fitSummary truncates an overlong summary with an ellipsis as a last resort', () => {
+    const fitted = fitSummary(`${longWords}end`)
+    expect(fitted.length).toBeLessThanOrEqual(SUMMARY_MAX)
+    expect(fitted.endsWith('…')).toBe(true)
+  })
+
+  it('clip never splits a surrogate pair', () => {
+    const text = 'a'.repeat(8) + '😀'.repeat(10)
+    for (let max = 5; max < 20; max++) {
+      const out = clip(text, max)
+      expect(out.length).toBeLessThanOrEqual(max)
+      expect(out).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/)
+    }
+  })
+
+  it('md escapes Markdown from FHIR values', () => {
+    expect(md('*bold* [link](x) <b>')).toBe('\\*bold\\* \\[link\\](x) \\<b\\>')
+  })
+
+  it('lobe names are abbreviated in summaries', () => {
+    expect(words.site('Structure of upper lobe of right lung')).toBe('RUL')
+    expect(words.site('left lower lobe')).toBe('LLL')
+    expect(words.site('lingula')).toBe('lingula')
+  })
+})

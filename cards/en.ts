@@ -1,0 +1,365 @@
+/**
+ * @module cards/en
+ * Every word a card shows, in English: summaries, detail sections, labels, override reasons,
+ * disclaimers. Sites edit this file (or a copy) without touching the logic in `src/cards`.
+ *
+ * Summaries are built to fit 139 characters: each variable part is clipped to a budget here, and
+ * the card builders still pass the result through `fitSummary` as a last resort. Values that come
+ * from FHIR (names, model strings) go through `md()` before they reach Markdown.
+ */
+import type { GuidelineName, NoduleChange, NodulePosition, Solidness } from '../src/clinical/types'
+import { clip, md, round } from './text'
+
+type OrderKind = 'ldct' | 'ct-chest' | 'pet-ct'
+type Months = { from: number; to?: number }
+type Verdict = 'matches' | 'early' | 'duplicate' | 'different' | 'unknown-code'
+
+/** What a nodule card's summary says will happen next. */
+export type Plan =
+  | { kind: 'follow-up'; order: OrderKind; months: Months; optional?: boolean }
+  | { kind: 'ordered'; order: OrderKind }
+  | { kind: 'none'; guideline: GuidelineName; category?: string }
+
+/** The facts a nodule summary or heading needs, already rounded the guideline's way. */
+export interface NoduleFacts {
+  guideline: GuidelineName
+  category?: string
+  sizeMm?: number
+  decimals: number
+  solidness?: Solidness
+  site?: string
+}
+
+/** An order as the detail describes it. */
+export interface OrderFacts {
+  name: string
+  status: string
+  date?: string
+  ref?: string
+}
+
+const orderShort: Record<OrderKind, string> = {
+  ldct: 'LDCT',
+  'ct-chest': 'CT chest',
+  'pet-ct': 'PET/CT',
+}
+
+const findingNames: Record<string, string> = {
+  'pulmonary-nodule': 'pulmonary nodule',
+  'pulmonary-embolism': 'pulmonary embolism',
+  'intracranial-hemorrhage': 'intracranial hemorrhage',
+  pneumothorax: 'pneumothorax',
+  'aortic-dissection': 'aortic dissection',
+  'rib-fracture': 'rib fracture',
+}
+
+const solidnessWords: Record<Solidness, string> = {
+  solid: 'solid',
+  'part-solid': 'part-solid',
+  'ground-glass': 'ground-glass',
+}
+
+const positionWords: Record<NodulePosition, string> = {
+  juxtapleural: 'juxtapleural',
+  perifissural: 'perifissural',
+  'airway-segmental': 'airway, segmental or more proximal',
+  'airway-subsegmental': 'airway, subsegmental',
+}
+
+const changeWords: Record<NoduleChange, string> = {
+  baseline: 'baseline (no prior exam to compare)',
+  new: 'new since the prior exam',
+  growing: 'growing since the prior exam',
+  stable: 'stable since the prior exam',
+  decreased: 'smaller than on the prior exam',
+}
+
+/** Lobe names as they may arrive (SNOMED display, plain words) → the abbreviation a reader expects. */
+const lobeAbbreviations: [RegExp, string][] = [
+  [/upper lobe of right lung|right upper lobe/i, 'RUL'],
+  [/middle lobe of right lung|right middle lobe/i, 'RML'],
+  [/lower lobe of right lung|right lower lobe/i, 'RLL'],
+  [/upper lobe of left lung|left upper lobe/i, 'LUL'],
+  [/lower lobe of left lung|left lower lobe/i, 'LLL'],
+]
+
+const mm = (value: number, decimals: number) => `${round(value, decimals).toFixed(decimals)} mm`
+const percent = (fraction: number) => `${Math.round(fraction * 100)}%`
+/** `in 3 months`, `in 6–12 months`, or `now` (e.g. PET/CT offered at once). */
+const interval = (m: Months) =>
+  m.to && m.to !== m.from
+    ? `in ${m.from}–${m.to} months`
+    : m.from === 0
+      ? 'now'
+      : `in ${m.from} months`
+const categoryName = (guideline: GuidelineName, category?: string) =>
+  guideline === 'lung-rads-v2022' && category ? `Lung-RADS ${category}` : undefined
+const withLungRads = (category: string) =>
+  /lung-rads/i.test(category) ? category : `Lung-RADS ${category}`
+
+function noduleNoun(n: NoduleFacts): string {
+  const size = n.sizeMm === undefined ? '' : `${mm(n.sizeMm, n.decimals)} `
+  const kind = n.solidness ? `${solidnessWords[n.solidness]} ` : ''
+  return `${size}${kind}nodule`
+}
+
+function site(location: string | undefined, budget = 20): string | undefined {
+  if (!location) return undefined
+  const abbreviation = lobeAbbreviations.find(([pattern]) => pattern.test(location))?.[1]
+  return clip(abbreviation ?? location, budget)
+}
+
+function planWords(plan: Plan): string {
+  switch (plan.kind) {
+    case 'follow-up':
+      return `${orderShort[plan.order]} ${interval(plan.months)}${plan.optional ? ' (optional)' : ''}`
+    case 'ordered':
+      return `${orderShort[plan.order]} already ordered`
+    case 'none':
+      if (plan.guideline === 'none') return 'no guideline interval; review'
+      if (plan.category === '4B' || plan.category === '4X') return 'diagnostic work-up'
+      if (plan.category === '0') return 'exam incomplete; see detail'
+      return 'no routine follow-up'
+  }
+}
+
+export const en = {
+  /** Default `source.label` (a site sets its own in the service configuration). */
+  sourceLabel: 'imaging-cds: AI imaging findings',
+
+  /** Displays of the override reasons every card offers (codes in `urn:imaging-cds:override-reason`). */
+  overrideReasons: {
+    'already-addressed': 'Already addressed',
+    'not-clinically-relevant': 'Not clinically relevant',
+    'patient-declined': 'Patient declined',
+    'ai-finding-disputed': 'AI finding disputed on review of the images',
+  },
+
+  orderShort,
+  findingName: (kind: string, fallback: string) => findingNames[kind] ?? fallback,
+  site,
+
+  summary: {
+    /** e.g. `Lung-RADS 4A: 8.6 mm solid nodule, RUL — LDCT in 3 months (AI, preliminary)`. */
+    nodules(n: NoduleFacts & { more: number; plan: Plan; lowConfidence: boolean }): string {
+      const label =
+        categoryName(n.guideline, n.category) ??
+        (n.guideline === 'fleischner-2017' ? 'Fleischner' : 'AI')
+      const where = site(n.site) ? `, ${site(n.site)}` : ''
+      const more = n.more > 0 ? ` (+${n.more} more)` : ''
+      const tail = n.lowConfidence ? '(AI, low confidence)' : '(AI, preliminary)'
+      return `${label}: ${noduleNoun(n)}${where}${more} — ${planWords(n.plan)} ${tail}`
+    },
+    /** e.g. `AI: suspected pulmonary embolism on CTA chest — review now`. */
+    finding(f: {
+      name: string
+      study?: string
+      critical: boolean
+      lowConfidence: boolean
+    }): string {
+      const on = f.study ? ` on ${clip(f.study, 40)}` : ''
+      const action = f.critical ? 'review now' : 'review'
+      const tail = f.lowConfidence ? ' (low confidence)' : f.critical ? '' : ' (preliminary)'
+      return `AI: suspected ${clip(f.name, 50)}${on} — ${action}${tail}`
+    },
+    /** A finding imaging-cds has no rule for: named, never dropped. */
+    unknown(f: { name: string; study?: string }): string {
+      const on = f.study ? ` on ${clip(f.study, 40)}` : ''
+      return `AI finding: ${clip(f.name, 60)}${on} — review (AI, preliminary)`
+    },
+    /** patient-view: an open finding with no follow-up order yet. */
+    openFinding(f: {
+      what: string
+      studyDate?: string
+      order?: OrderKind
+      due?: string
+      overdue: boolean
+    }): string {
+      const when = f.studyDate ? ` (${f.studyDate})` : ''
+      const next =
+        f.order && f.due
+          ? ` — ${orderShort[f.order]} ${f.overdue ? 'was due' : 'due'} ${f.due}, not ordered`
+          : ' — no follow-up order yet'
+      return `Open AI finding${when}: ${clip(f.what, 55)}${next}`
+    },
+    /** order-select: how the selected imaging order relates to an open finding's follow-up. */
+    orderSelect(f: {
+      verdict: Verdict
+      what: string
+      order: OrderKind
+      due: string
+      early?: string
+    }): string {
+      const what = clip(f.what, 45)
+      const order = orderShort[f.order]
+      switch (f.verdict) {
+        case 'matches':
+          return `This order fits the ${order} due ${f.due} for the AI-found ${what}`
+        case 'early':
+          return `This order is ${f.early ?? 'early'}: ${order} for the AI-found ${what} is due ${f.due}`
+        case 'duplicate':
+          return `${order} already ordered for the AI-found ${what}; this order may duplicate it`
+        case 'different':
+          return `AI-found ${what}: ${order} due ${f.due}; the selected order is a different exam`
+        case 'unknown-code':
+          return `Open AI finding: ${what} — ${order} due ${f.due}`
+      }
+    },
+  },
+
+  /** A nodule in a few words: `8.6 mm solid nodule, RUL`. */
+  nodulePhrase(n: NoduleFacts): string {
+    const where = site(n.site) ? `, ${site(n.site)}` : ''
+    return `${noduleNoun(n)}${where}`
+  },
+
+  /** A nodule with its category, for other summaries: `Lung-RADS 4A 8.6 mm solid nodule, RUL`. */
+  shortNodule(n: NoduleFacts): string {
+    const label = categoryName(n.guideline, n.category)
+    return `${label ? `${label} ` : ''}${en.nodulePhrase(n)}`
+  },
+
+  /** Time words for order-select: how early an order is. */
+  early(days: number): string {
+    if (days < 56) return `${Math.max(1, Math.round(days / 7))} weeks early`
+    return `about ${Math.round(days / 30.44)} months early`
+  },
+
+  detail: {
+    noduleHeading: (n: NoduleFacts, location?: string) =>
+      `**Finding:** ${noduleNoun(n).replace(/^./, (c) => c.toUpperCase())}${location ? `, ${md(location)}` : ''} (AI-detected pulmonary nodule).`,
+    findingHeading: (name: string, location?: string, study?: string) =>
+      `**Finding:** suspected ${md(name)}${location ? `, ${md(location)}` : ''}${study ? ` on ${md(study)}` : ''} (AI-detected).`,
+    unknownHeading: (name: string, codes: string[]) =>
+      `**Finding:** ${md(name)}${codes.length ? ` (${codes.map(md).join(', ')})` : ''}. imaging-cds has no guideline rule for this finding; it is listed so it is not missed.`,
+    size(s: { mean?: number; long?: number; short?: number; solid?: number; decimals: number }) {
+      const parts: string[] = []
+      if (s.mean !== undefined) parts.push(`mean diameter ${mm(s.mean, s.decimals)}`)
+      if (s.long !== undefined && s.short !== undefined)
+        parts.push(`long axis ${mm(s.long, 1)} × short axis ${mm(s.short, 1)}`)
+      else if (s.long !== undefined) parts.push(`long axis ${mm(s.long, 1)}`)
+      if (s.solid !== undefined) parts.push(`solid component ${mm(s.solid, 1)}`)
+      return parts.length ? `- Size: ${parts.join('; ')}` : '- Size: not measured by the AI'
+    },
+    composition: (s: Solidness) => `- Composition: ${solidnessWords[s]}`,
+    position: (p: NodulePosition) => `- Position: ${positionWords[p]}`,
+    change: (c: NoduleChange) => `- Change: ${changeWords[c]}`,
+    benignFeature: '- Benign feature: calcification or macroscopic fat reported',
+    category(guideline: GuidelineName, category?: string, rule?: string): string | undefined {
+      const row = rule ? ` Rule: ${md(rule)}.` : ''
+      if (guideline === 'lung-rads-v2022' && category)
+        return `**Lung-RADS v2022 category ${category}** (the exam takes the category of its most suspicious nodule).${row}`
+      if (guideline === 'fleischner-2017')
+        return `**Fleischner Society 2017** (incidental nodule)${category ? `, row \`${category}\`` : ''}.${row}`
+      return rule ? `**Assessment:** ${md(rule)}.` : undefined
+    },
+    noGuideline:
+      '**No guideline recommendation** was made for this nodule; management is the clinician’s call.',
+    management: (text: string) => `**Management:** ${md(text)}`,
+    disagreement(d: { asserted: string; computed: string; used: string }): string {
+      const order = ['0', '1', '2', '3', '4A', '4B', '4X']
+      const bare = (c: string) => c.replace(/^lung-rads\s*/i, '')
+      const higher =
+        order.indexOf(bare(d.used)) >=
+        Math.max(order.indexOf(bare(d.asserted)), order.indexOf(bare(d.computed)))
+      const which = higher ? 'the higher category is used' : `${withLungRads(d.used)} is used`
+      return `**AI asserted ${withLungRads(d.asserted)}; measurements give ${bare(d.computed)}; ${which}.**`
+    },
+    followUp(
+      order: string,
+      months: Months,
+      due: { start: string; end?: string },
+      how: { optional: boolean; suggested: boolean }
+    ) {
+      const when = due.end ? `between ${due.start} and ${due.end}` : `on or about ${due.start}`
+      const optional = how.optional ? ' (optional)' : ''
+      const below = how.suggested ? ' A draft order is suggested below.' : ''
+      return `**Recommended follow-up${optional}:** ${md(order)} ${interval(months)}, ${when}.${below}`
+    },
+    followUpNoDate: (order: string, months: Months) =>
+      `**Recommended follow-up:** ${md(order)} ${interval(months)} after the study (study date unknown, so no order is suggested).`,
+    alreadyOrdered: (o: OrderFacts) =>
+      `**Follow-up already ordered:** ${md(o.name)} (${o.status}${o.date ? `, for ${o.date}` : ''}${o.ref ? `, ${md(o.ref)}` : ''}); no new order is suggested.`,
+    caveatsHeading: '**Caveats:**',
+    caveat: (text: string) => `- ${md(text)}`,
+    otherNodulesHeading:
+      '**Other nodules in this study** (management follows the most suspicious one):',
+    otherNodule: (n: NoduleFacts, location?: string) =>
+      `- ${noduleNoun(n)}${location ? `, ${md(location)}` : ''}${n.category && n.guideline === 'lung-rads-v2022' ? ` — Lung-RADS ${n.category}` : ''}`,
+    /** The numbers (confidence, threshold) are in the assessment's caveats. */
+    lowConfidence: '**Low AI confidence:** verify on the images before acting on this finding.',
+    model(m: {
+      name?: string
+      version?: string
+      confidence?: number
+      clearance?: string
+    }): string | undefined {
+      const parts = [
+        m.name
+          ? `${md(m.name)}${m.version ? ` ${md(m.version)}` : ''}`
+          : m.version
+            ? `version ${md(m.version)}`
+            : '',
+        m.confidence !== undefined ? `confidence ${percent(m.confidence)}` : '',
+        m.clearance ? `clearance ${md(m.clearance)}` : '',
+      ].filter(Boolean)
+      return parts.length ? `**AI model:** ${parts.join(' · ')}` : undefined
+    },
+    disclaimer:
+      '_AI-generated and preliminary until a radiologist signs the report. Confirm on the images before acting._',
+    openSince: (studyDate: string, overdue: boolean) =>
+      `Found on the study of ${studyDate}${overdue ? '; the recommended follow-up is overdue' : ''}.`,
+    criticalOpen:
+      'Critical AI finding with no documented follow-up order: confirm it was acted on.',
+    orderSelect: {
+      matches: (order: string, due: string, selected: string) =>
+        `The selected order (${md(selected)}) fits the recommended ${md(order)} due ${due}.`,
+      early: (order: string, due: string, selected: string, when: string, early: string) =>
+        `The selected order (${md(selected)}, for ${when}) is ${early}: the recommended ${md(order)} is due ${due}. Consider scheduling it for the due date.`,
+      duplicate: (o: OrderFacts) =>
+        `An order that covers this follow-up already exists: ${md(o.name)} (${o.status}${o.date ? `, for ${o.date}` : ''}${o.ref ? `, ${md(o.ref)}` : ''}). The selected order may duplicate it.`,
+      different: (order: string, due: string, selected: string) =>
+        `The selected order (${md(selected)}) is not the recommended ${md(order)} (due ${due}).`,
+      unknownCode: (order: string, due: string) =>
+        `An imaging order is being placed. This patient has an open AI finding whose recommended ${md(order)} is due ${due}.`,
+    },
+  },
+
+  /** Suggestion and order wording. */
+  suggestion: {
+    /** e.g. `Order LDCT for 2026-06-14 (Lung-RADS 4A)`. */
+    label(order: OrderKind, due: { start: string; end?: string }, reason: string): string {
+      const when = due.end ? `${due.start} to ${due.end}` : due.start
+      return `Order ${orderShort[order]} for ${when} (${clip(reason, 30)})`
+    },
+    action: (orderName: string, reason: string) =>
+      `Create a draft ${orderName} order (proposal) for the ${reason} follow-up`,
+  },
+
+  /** Text carried by the created ServiceRequest (reasonCode.text, note). */
+  order: {
+    reason(guideline: GuidelineName, category?: string): string {
+      if (guideline === 'lung-rads-v2022')
+        return `Lung-RADS v2022 category ${category ?? 'unknown'}`
+      if (guideline === 'fleischner-2017') return `Fleischner 2017${category ? ` ${category}` : ''}`
+      return 'AI imaging finding'
+    },
+    shortReason(guideline: GuidelineName, category?: string): string {
+      if (guideline === 'lung-rads-v2022' && category) return `Lung-RADS ${category}`
+      if (guideline === 'fleischner-2017') return 'Fleischner 2017'
+      return 'AI finding'
+    },
+    note: (reason: string, finding: string, studyDate?: string) =>
+      `Follow-up for ${finding} (${reason}) found by AI on the study of ${studyDate ?? 'unknown date'}; proposed by imaging-cds, preliminary until a radiologist signs the report.`,
+  },
+
+  links: {
+    study: (study?: string) =>
+      study ? `Open ${clip(study, 40)} in the viewer` : 'Open the study in the viewer',
+    keyImage: 'Open the key image in the viewer',
+    priorStudy: (date?: string) =>
+      date ? `Open the prior study (${date}) in the viewer` : 'Open the prior study in the viewer',
+  },
+}
+
+export type CardWords = typeof en

@@ -1,0 +1,49 @@
+/**
+ * @module cards/text
+ * Text helpers every wording file uses: clipping variable parts so summaries stay short by
+ * construction, Markdown escaping of values that come from FHIR, and the last-resort summary guard.
+ */
+
+/** CDS Hooks: summary "<140 characters". */
+export const SUMMARY_MAX = 139
+
+const ELLIPSIS = '…'
+
+/** Cuts `text` to at most `max` UTF-16 units, never inside a surrogate pair, adding an ellipsis. */
+export function clip(text: string, max: number): string {
+  const clean = text.replace(/\s+/g, ' ').trim()
+  if (clean.length <= max) return clean
+  let cut = max - ELLIPSIS.length
+  // Do not split an astral character (a high surrogate followed by its low half).
+  const code = clean.charCodeAt(cut - 1)
+  if (code >= 0xd800 && code <= 0xdbff) cut -= 1
+  const head = clean.slice(0, cut)
+  // Prefer a word boundary when one is close.
+  const space = head.lastIndexOf(' ')
+  const trimmed = space > cut - 12 && space > 0 ? head.slice(0, space) : head
+  return trimmed.replace(/[\s,;:—-]+$/, '') + ELLIPSIS
+}
+
+/**
+ * The summary guard. Wording functions keep summaries under the limit by construction; this
+ * asserts it and, should a site's wording overflow, truncates instead of sending an invalid card.
+ */
+export function fitSummary(summary: string): string {
+  const fitted = clip(summary, SUMMARY_MAX)
+  if (fitted.length > SUMMARY_MAX) throw new Error('summary still too long after clipping')
+  return fitted
+}
+
+/** Escapes Markdown control characters in a value taken from FHIR (names, model strings). */
+export function md(value: string): string {
+  return value
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/([\\`*_[\]<>#|~])/g, '\\$1')
+}
+
+/** Rounds half-up for display, trimming binary noise first (5.95 → 6.0, not 5.9). */
+export function round(value: number, decimals: number): number {
+  const factor = 10 ** decimals
+  return Math.floor(Number((value * factor).toPrecision(12)) + 0.5) / factor
+}

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest'
+import {
+  LOINC,
+  endpoint,
+  evidence,
+  finding,
+  nodule,
+  report,
+  serviceRequest,
+  smoking,
+  study,
+} from './test-builders'
+
+describe('assembleEvidence', () => {
+  it('groups a report and its finding Observations under the study, with its Endpoint', () => {
+    const ev = evidence({ reports: [report()], observations: [nodule({ mean: 8.6 })] })
+    expect(ev.patientId).toBe('pat-1')
+    expect(ev.studies).toHaveLength(1)
+    const s = ev.studies[0]!
+    expect(s.studyRef).toBe('ImagingStudy/study-1')
+    expect(s.studyInstanceUid).toBe('1.2.840.113619.2.55.3.1')
+    expect(s.endpoint?.id).toBe('ep-1')
+    expect(s.studyDate).toBe('2026-03-14')
+    expect(s.screening).toBe(true)
+    expect(s.reports.map((r) => r.id)).toEqual(['dr-1'])
+    expect(s.findings.map((f) => f.observationRef)).toEqual(['Observation/obs-1'])
+    expect(s.assessments[0]).toMatchObject({ guideline: 'lung-rads-v2022', category: '4A' })
+    expect(s.findings[0]!.model.name).toBe('LungNoduleNet')
+  })
+
+  it('ignores an entered-in-error report and its Observations, even ones pointing at the study', () => {
+    const ev = evidence({
+      reports: [report({ status: 'entered-in-error' })],
+      observations: [nodule({ mean: 8.6 })],
+    })
+    expect(ev.studies[0]!.reports).toEqual([])
+    expect(ev.studies[0]!.findings).toEqual([])
+  })
+
+  it('an amended report supersedes the earlier one, and only its findings remain', () => {
+    const ev = evidence({
+      reports: [
+        report({
+          id: 'dr-old',
+          status: 'preliminary',
+          results: ['Observation/old'],
+          issued: '2026-03-14T10:31:00Z',
+        }),
+        report({
+          id: 'dr-new',
+          status: 'amended',
+          results: ['Observation/new'],
+          issued: '2026-03-15T08:00:00Z',
+        }),
+      ],
+      observations: [nodule({ id: 'old', mean: 8.6 }), nodule({ id: 'new', mean: 5 })],
+    })
+    const s = ev.studies[0]!
+    expect(s.reports.map((r) => r.id)).toEqual(['dr-new'])
+    expect(s.findings.map((f) => f.observationRef)).toEqual(['Observation/new'])
+  })
+
+  it('reads contained result Observations of a report', () => {
+    const contained = nodule({ id: 'c1', mean: 8.6 })
+    const ev = evidence({ reports: [report({ results: ['#c1'], contained: [contained] })] })
+    expect(ev.studies[0]!.findings).toHaveLength(1)
+    expect(ev.studies[0]!.findings[0]!.kind).toBe('pulmonary-nodule')
+  })
+
+  it('attaches Observations no report lists through derivedFrom / partOf, and skips voided ones', () => {
+    const ev = evidence({
+      observations: [
+        finding({ id: 'pe' }),
+        nodule({ id: 'gone', mean: 9, status: 'entered-in-error' }),
+        nodule({ id: 'elsewhere', mean: 9, studyId: 'other-study' }),
+      ],
+    })
+    expect(ev.studies[0]!.findings.map((f) => f.observationRef)).toEqual(['Observation/pe'])
+  })
+
+  it('attaches a report without imagingStudy through its results', () => {
+    const r = report({ studyId: 'study-2' })
+    delete r.imagingStudy
+    const ev = evidence({
+      studies: [study({ id: 'study-1' }), study({ id: 'study-2', started: '2025-03-01' })],
+      reports: [r],
+      observations: [nodule({ mean: 8.6, studyId: 'study-2' })],
+    })
+    const s2 = ev.studies.find((s) => s.studyRef === 'ImagingStudy/study-2')!
+    expect(s2.findings).toHaveLength(1)
+    expect(ev.studies.find((s) => s.studyRef === 'ImagingStudy/study-1')!.findings).toHaveLength(0)
+  })
+
+  it('a non-screening study becomes screening through its basedOn ServiceRequest', () => {
+    const order = serviceRequest({ id: 'order-1', status: 'completed' })
+    const ev = evidence({
+      studies: [study({ procedure: 'ct-chest', basedOn: ['ServiceRequest/order-1'] })],
+      serviceRequests: [order],
+    })
+    expect(ev.studies[0]!.screening).toBe(true)
+    // Completed orders are not open orders.
+    expect(ev.serviceRequests).toEqual([])
+  })
+
+  it('keeps only active and draft orders, and reads the smoking risk', () => {
+    const ev = evidence({
+      serviceRequests: [
+        serviceRequest({ id: 'a', status: 'active' }),
+        serviceRequest({ id: 'b', status: 'draft' }),
+        serviceRequest({ id: 'c', status: 'revoked' }),
+      ],
+      smokingStatus: [smoking('never')],
+    })
+    expect(ev.serviceRequests.map((o) => o.id)).toEqual(['a', 'b'])
+    expect(ev.smokingRisk).toBe('low')
+  })
+
+  it('counts the study’s nodules for Fleischner’s multiple-nodule rows', () => {
+    const ev = evidence({
+      studies: [study({ procedure: 'ct-chest' })],
+      reports: [report({ results: ['Observation/a', 'Observation/b'] })],
+      observations: [nodule({ id: 'a', mean: 7 }), nodule({ id: 'b', mean: 4 })],
+      smokingStatus: [smoking('former')],
+    })
+    expect(ev.studies[0]!.assessments[0]!.category).toMatch(/multiple/)
+  })
+
+  it('sorts studies newest first, and resolves a contained Endpoint', () => {
+    const ev = evidence({
+      studies: [
+        study({ id: 'old', started: '2024-01-01' }),
+        study({
+          id: 'new',
+          started: '2026-01-01',
+          endpointId: '#ep',
+          contained: [endpoint('ep', 'https://x.example.org/dicom-web')],
+        }),
+      ],
+      endpoints: [],
+    })
+    expect(ev.studies.map((s) => s.studyRef)).toEqual(['ImagingStudy/new', 'ImagingStudy/old'])
+    expect(ev.studies[0]!.endpoint?.address).toBe('https://x.example.org/dicom-web')
+    expect(ev.studies[1]!.endpoint).toBeUndefined()
+  })
+
+  it('has no undefined-valued keys (nothing to leak into a card)', () => {
+    const ev = evidence({ patient: undefined, studies: [study()], endpoints: [] })
+    const s = ev.studies[0]!
+    expect(Object.values(s).includes(undefined)).toBe(false)
+    expect('patient' in ev).toBe(false)
+    expect(ev.patientId).toBe('pat-1')
+    void LOINC
+  })
+})

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest'
+import { assertValidCards } from './check'
+import { patientViewCards } from './patient-view'
+import { studyCards } from './study-card'
+import { evidence, finding, nodule, options, report, serviceRequest, study } from './test-builders'
+
+const opts = options({ now: new Date('2026-04-20T09:00:00Z') })
+
+/** Two studies: a screening LDCT with a 4A nodule (2026-03-14) and a CTA with a PE (2026-04-02). */
+const twoStudies = (
+  serviceRequests = [serviceRequest({ id: 'unrelated', coding: [{ code: '2345-7' }] })]
+) =>
+  evidence({
+    studies: [
+      study({ id: 'study-1' }),
+      study({
+        id: 'study-2',
+        procedure: 'cta',
+        description: 'CTA chest',
+        started: '2026-04-02T08:00:00Z',
+        uid: '1.2.3.4',
+      }),
+    ],
+    reports: [
+      report({
+        id: 'dr-1',
+        studyId: 'study-1',
+        results: ['Observation/obs-1', 'Observation/obs-2'],
+      }),
+      report({ id: 'dr-2', studyId: 'study-2', results: ['Observation/obs-pe'] }),
+    ],
+    observations: [
+      nodule({ id: 'obs-1', mean: 8.6 }),
+      nodule({ id: 'obs-2', mean: 4, lobe: 'LLL' }),
+      finding({ id: 'obs-pe', studyId: 'study-2' }),
+    ],
+    serviceRequests,
+  })
+
+describe('patientViewCards', () => {
+  it('one card per outstanding finding: the study’s nodules as one, the PE as another', async () => {
+    const issued = await patientViewCards(twoStudies(), opts)
+    assertValidCards(issued)
+    expect(issued.map((i) => i.meta.observationRef)).toEqual([
+      'Observation/obs-pe',
+      'Observation/obs-1',
+    ])
+    const [pe, nod] = issued
+    expect(pe!.card.indicator).toBe('critical')
+    expect(pe!.card.summary).toContain('Open AI finding (2026-04-02)')
+    expect(pe!.card.detail).toContain('Critical AI finding with no documented follow-up order')
+    expect(nod!.card.indicator).toBe('warning')
+    expect(nod!.card.summary).toBe(
+      'Open AI finding (2026-03-14): Lung-RADS 4A 8.6 mm solid nodule, RUL — LDCT due 2026-06-14, not ordered'
+    )
+    expect(nod!.card.suggestions?.[0]?.label).toBe('Order LDCT for 2026-06-14 (Lung-RADS 4A)')
+    expect(nod!.meta.otherObservationRefs).toEqual(['Observation/obs-2'])
+  })
+
+  it('a finding with a follow-up order (by reasonReference or matching code) is not outstanding', async () => {
+    const byReason = serviceRequest({
+      id: 'r',
+      status: 'draft',
+      reasonRef: 'Observation/obs-pe',
+      coding: [{ code: 'x' }],
+    })
+    const byCode = serviceRequest({ id: 'c', status: 'active', occurrence: '2026-06-01' })
+    const issued = await patientViewCards(twoStudies([byReason, byCode]), opts)
+    expect(issued).toEqual([])
+  })
+
+  it('findings outside the window are not shown; overdue ones say "was due"', async () => {
+    const later = options({ now: new Date('2026-09-01T09:00:00Z') })
+    const issued = await patientViewCards(twoStudies(), later)
+    const nod = issued.find((i) => i.meta.observationRef === 'Observation/obs-1')!
+    expect(nod.card.summary).toContain('LDCT was due 2026-06-14, not ordered')
+    expect(nod.card.detail).toContain('overdue')
+    const muchLater = options({ now: new Date('2028-06-01T09:00:00Z') })
+    expect(await patientViewCards(twoStudies(), muchLater)).toEqual([])
+  })
+
+  it('uses its own uuids, distinct from the study cards of the same finding', async () => {
+    const ev = twoStudies()
+    const [, nod] = await patientViewCards(ev, opts)
+    const [studyCard] = await studyCards(
+      ev.studies.find((s) => s.studyRef === 'ImagingStudy/study-1')!,
+      ev,
+      opts
+    )
+    expect(nod!.card.uuid).not.toBe(studyCard!.card.uuid)
+    const [, again] = await patientViewCards(twoStudies(), opts)
+    expect(again!.card.uuid).toBe(nod!.card.uuid)
+  })
+
+  it('informational findings without a follow-up are not outstanding', async () => {
+    const ev = evidence({
+      reports: [report({ results: ['Observation/x'] })],
+      observations: [finding({ id: 'x', code: '233604007', display: 'Pneumonia' })],
+    })
+    expect(await patientViewCards(ev, opts)).toEqual([])
+  })
+})

@@ -1,0 +1,60 @@
+/**
+ * @module cards/patient-view
+ * patient-view: one card per outstanding AI finding of the last `findingsWindowMonths` — one that
+ * needs a follow-up or is critical, and has neither a follow-up order (active or draft, by
+ * reasonReference or by matching code near the due date) nor a later study that did the follow-up.
+ * A study's nodules count as one finding (the exam-level category is its most suspicious nodule's).
+ */
+import { words } from '../../cards/index'
+import type { PatientEvidence } from './evidence'
+import { shiftMonths } from './orders'
+import { cardSubjects, findingShortName, followUpDone, followUpState } from './parts'
+import { findingCard } from './study-card'
+import type { CardOptions, IssuedCard } from './types'
+
+export const PATIENT_VIEW_HOOK = 'patient-view'
+
+/** Cards for a patient's outstanding AI findings, newest study first, most urgent first. */
+export async function patientViewCards(
+  patient: PatientEvidence,
+  options: CardOptions,
+  hook: string = PATIENT_VIEW_HOOK
+): Promise<IssuedCard[]> {
+  const today = options.now.toISOString().slice(0, 10)
+  const since = shiftMonths(today, -options.findingsWindowMonths)
+  const outstanding = patient.studies
+    .filter((s) => !!s.studyDate && s.studyDate >= since && s.studyDate <= today)
+    .flatMap(cardSubjects)
+    .filter((subject) => {
+      const { lead } = subject
+      if (!lead.followUp && lead.indicator !== 'critical') return false
+      return (
+        !followUpState(subject, patient, options).existing &&
+        !followUpDone(subject, patient, options)
+      )
+    })
+
+  return Promise.all(
+    outstanding.map((subject) => {
+      const studyDate = subject.study.studyDate!
+      const critical = subject.lead.indicator === 'critical'
+      const overdue = (state: { window?: { start: string; end?: string } }) =>
+        !!state.window && today > (state.window.end ?? state.window.start)
+      return findingCard(subject, patient, options, hook, {
+        summary: (state) =>
+          words.summary.openFinding({
+            what: findingShortName(subject.lead),
+            studyDate,
+            ...(subject.lead.followUp && state.window
+              ? { order: subject.lead.followUp.order, due: state.window.start }
+              : {}),
+            overdue: overdue(state),
+          }),
+        lead: [
+          words.detail.openSince(studyDate, overdue(followUpState(subject, patient, options))),
+          ...(critical ? [words.detail.criticalOpen] : []),
+        ],
+      })
+    })
+  )
+}

@@ -1,0 +1,345 @@
+import type { ServiceRequest } from 'fhir/r4'
+import { describe, expect, it } from 'vitest'
+import { assertValidCards } from './check'
+import { studyCards } from './study-card'
+import {
+  LOINC,
+  PATIENT_ID,
+  evidence,
+  finding,
+  nodule,
+  options,
+  patient,
+  report,
+  serviceRequest,
+  smoking,
+  study,
+} from './test-builders'
+import type { EvidenceInput } from './evidence'
+import type { CardOptions } from './types'
+
+async function cardsFor(input: Partial<EvidenceInput>, opts: CardOptions = options()) {
+  const ev = evidence(input, opts.clinical)
+  const issued = await studyCards(ev.studies[0]!, ev, opts)
+  assertValidCards(issued)
+  return issued
+}
+
+/** The only card for the input. */
+async function oneCard(input: Partial<EvidenceInput>, opts: CardOptions = options()) {
+  const issued = await cardsFor(input, opts)
+  expect(issued).toHaveLength(1)
+  return issued[0]!
+}
+
+const createdOrder = (issued: Awaited<ReturnType<typeof cardsFor>>[number]) =>
+  issued.card.suggestions?.[0]?.actions?.[0]?.resource as ServiceRequest | undefined
+
+/** A screening LDCT with one 8.6 mm solid baseline nodule in the RUL: Lung-RADS 4A. */
+const screening4A = (extra: Partial<EvidenceInput> = {}) => ({
+  reports: [report()],
+  observations: [
+    nodule({ long: 9.4, short: 7.8, lobe: 'RUL', series: '1.2.3.100', sop: '1.2.3.100.7' }),
+  ],
+  ...extra,
+})
+
+describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
+  it('a 4A nodule gives a warning card with category and size, and a draft LDCT in 3 months', async () => {
+    const [issued, ...rest] = await cardsFor(screening4A())
+    expect(rest).toHaveLength(0)
+    const { card, meta } = issued!
+    expect(card.indicator).toBe('warning')
+    expect(card.summary).toContain('Lung-RADS 4A')
+    expect(card.summary).toContain('8.6 mm')
+    expect(card.summary).toContain('RUL')
+    expect(card.summary).toContain('LDCT in 3 months')
+    expect(card.selectionBehavior).toBe('at-most-one')
+    expect(card.suggestions).toHaveLength(1)
+    const suggestion = card.suggestions![0]!
+    expect(suggestion.isRecommended).toBe(true)
+    expect(suggestion.label).toBe('Order LDCT for 2026-06-14 (Lung-RADS 4A)')
+    expect(suggestion.actions).toHaveLength(1)
+    expect(suggestion.actions![0]!.type).toBe('create')
+    const order = createdOrder(issued!)!
+    expect(order).toMatchObject({
+      resourceType: 'ServiceRequest',
+      status: 'draft',
+      intent: 'proposal',
+      subject: { reference: `Patient/${PATIENT_ID}` },
+      code: { coding: [{ system: LOINC, code: '79086-5' }] },
+      occurrenceDateTime: '2026-06-14',
+      reasonReference: [{ reference: 'Observation/obs-1' }],
+      supportingInfo: [{ reference: 'ImagingStudy/study-1' }],
+    })
+    expect(order.occurrencePeriod).toBeUndefined()
+    expect(order.reasonCode?.[0]?.text).toBe('Lung-RADS v2022 category 4A')
+    expect(order.reasonCode?.[0]?.coding?.[0]?.code).toBe('RID50139')
+    expect(JSON.stringify(order)).not.toContain('36643-5')
+    expect(meta).toMatchObject({
+      uuid: card.uuid,
+      findingKind: 'pulmonary-nodule',
+      category: '4A',
+      modelName: 'LungNoduleNet',
+      modelVersion: '2.3.1',
+      observationRef: 'Observation/obs-1',
+      suggestionUuid: suggestion.uuid,
+    })
+  })
+
+  it('the detail names size, axes, location, category row, management, model and the AI disclaimer', async () => {
+    const { card } = await oneCard(screening4A())
+    const detail = card.detail!
+    expect(detail).toContain('mean diameter 8.6 mm')
+    expect(detail).toContain('long axis 9.4 mm × short axis 7.8 mm')
+    expect(detail).toContain('RUL')
+    expect(detail).toContain('Composition: solid')
+    expect(detail).toContain('Lung-RADS v2022 category 4A')
+    expect(detail).toContain('Rule:')
+    expect(detail).toContain('**Management:**')
+    expect(detail).toContain('on or about 2026-06-14')
+    expect(detail).toContain('LungNoduleNet 2.3.1')
+    expect(detail).toContain('confidence 92%')
+    expect(detail).toContain('clearance K221234')
+    expect(detail).toMatch(/AI-generated and preliminary until a radiologist signs/)
+  })
+
+  it('says so when the AI asserted a different category, and uses the higher one', async () => {
+    const { card } = await oneCard({
+      reports: [report()],
+      observations: [nodule({ mean: 8.6, lungRads: '2' })],
+    })
+    expect(card.summary).toContain('Lung-RADS 4A')
+    expect(card.detail).toContain(
+      'AI asserted Lung-RADS 2; measurements give 4A; the higher category is used.'
+    )
+    // Said once, not again among the caveats.
+    expect(card.detail!.match(/assert(s|ed) Lung-RADS 2/g)).toHaveLength(1)
+  })
+
+  it('an equivalent order already placed: no suggestion, and the detail says it is ordered', async () => {
+    const existing = serviceRequest({ id: 'sr-ldct', status: 'active', occurrence: '2026-06-20' })
+    const { card } = await oneCard(screening4A({ serviceRequests: [existing] }))
+    expect(card.suggestions).toBeUndefined()
+    expect(card.selectionBehavior).toBeUndefined()
+    expect(card.summary).toContain('LDCT already ordered')
+    expect(card.detail).toContain('Follow-up already ordered:')
+    expect(card.detail).toContain('ServiceRequest/sr-ldct')
+  })
+
+  it('an order whose reasonReference is the finding counts as the follow-up, whatever its code', async () => {
+    const existing = serviceRequest({
+      id: 'sr-any',
+      status: 'draft',
+      coding: [{ system: LOINC, code: '24627-2' }],
+      reasonRef: 'Observation/obs-1',
+    })
+    const { card } = await oneCard(screening4A({ serviceRequests: [existing] }))
+    expect(card.suggestions).toBeUndefined()
+    expect(card.detail).toContain('Follow-up already ordered:')
+  })
+
+  it('orders that do not count: another code family, out of the ±1 month window, completed', async () => {
+    const petCt = serviceRequest({
+      id: 'a',
+      coding: [{ system: LOINC, code: '81555-5' }],
+      occurrence: '2026-06-14',
+    })
+    const tooLate = serviceRequest({ id: 'b', occurrence: '2026-08-01' })
+    const done = serviceRequest({ id: 'c', status: 'completed', occurrence: '2026-06-14' })
+    const { card } = await oneCard(screening4A({ serviceRequests: [petCt, tooLate, done] }))
+    expect(card.suggestions).toHaveLength(1)
+  })
+
+  it('a finding contained in its report: the order points at the report', async () => {
+    const issued = await oneCard({
+      reports: [report({ results: ['#c1'], contained: [nodule({ id: 'c1', mean: 8.6 })] })],
+    })
+    expect(createdOrder(issued)?.reasonReference).toEqual([{ reference: 'DiagnosticReport/dr-1' }])
+  })
+
+  it('one card for all nodules of a study, led by the most suspicious, the others listed', async () => {
+    const issued = await cardsFor({
+      reports: [report({ results: ['Observation/n-small', 'Observation/n-big'] })],
+      observations: [
+        nodule({ id: 'n-small', mean: 4.1, lobe: 'LLL' }),
+        nodule({ id: 'n-big', mean: 8.6, lobe: 'RUL' }),
+      ],
+    })
+    expect(issued).toHaveLength(1)
+    const { card, meta } = issued[0]!
+    expect(card.summary).toMatch(/^Lung-RADS 4A: 8\.6 mm solid nodule, RUL \(\+1 more\)/)
+    expect(card.detail).toContain('Other nodules in this study')
+    expect(card.detail).toContain('4.1 mm solid nodule, LLL — Lung-RADS 2')
+    expect(meta.observationRef).toBe('Observation/n-big')
+    expect(meta.otherObservationRefs).toEqual(['Observation/n-small'])
+    expect(createdOrder(issued[0]!)?.reasonReference?.[0]?.reference).toBe('Observation/n-big')
+  })
+})
+
+describe('studyCards: incidental nodule (Fleischner 2017)', () => {
+  const incidental = (extra: Partial<EvidenceInput> = {}) => ({
+    studies: [study({ procedure: 'ct-chest' })],
+    reports: [report()],
+    observations: [nodule({ mean: 7 })],
+    ...extra,
+  })
+
+  it('a 7 mm solid nodule in a former smoker: CT chest over a 6–12 month period', async () => {
+    const [issued] = await cardsFor(incidental({ smokingStatus: [smoking('former')] }))
+    const { card } = issued!
+    expect(card.summary).toBe(
+      'Fleischner: 7 mm solid nodule, RUL — CT chest in 6–12 months (AI, preliminary)'
+    )
+    const order = createdOrder(issued!)!
+    expect(order.code?.coding?.[0]).toMatchObject({ system: LOINC, code: '29252-4' })
+    expect(order.occurrencePeriod).toEqual({ start: '2026-09-14', end: '2027-03-14' })
+    expect(order.occurrenceDateTime).toBeUndefined()
+    expect(order.reasonCode?.[0]?.text).toMatch(/^Fleischner 2017/)
+    expect(card.suggestions![0]!.label).toBe(
+      'Order CT chest for 2026-09-14 to 2027-03-14 (Fleischner 2017)'
+    )
+    expect(card.detail).toContain('Fleischner Society 2017')
+    expect(card.detail).toContain('between 2026-09-14 and 2027-03-14')
+  })
+
+  it('unknown smoking status is treated as high risk, and the card says so', async () => {
+    const { card } = await oneCard(incidental())
+    expect(card.detail).toMatch(/risk unknown.*high risk/i)
+  })
+
+  it('under 35: no guideline interval, no suggestion, and the card says why', async () => {
+    const { card } = await oneCard(incidental({ patient: patient('2000-01-01') }))
+    expect(card.suggestions).toBeUndefined()
+    expect(card.summary).toContain('no guideline interval')
+    expect(card.detail).toMatch(/under 35/)
+  })
+
+  it('missing size: said in the caveats, no order', async () => {
+    const { card } = await oneCard(incidental({ observations: [nodule({})] }))
+    expect(card.suggestions).toBeUndefined()
+    expect(card.detail).toContain('Size: not measured by the AI')
+    expect(card.detail).toMatch(/No nodule diameter given/)
+  })
+})
+
+describe('studyCards: other findings', () => {
+  it('pulmonary embolism is critical and says review now', async () => {
+    const { card, meta } = await oneCard({
+      studies: [study({ procedure: 'cta', description: 'CTA chest' })],
+      reports: [report({ results: ['Observation/obs-pe'] })],
+      observations: [finding()],
+    })
+    expect(card.indicator).toBe('critical')
+    expect(card.summary).toBe('AI: suspected pulmonary embolism on CTA chest — review now')
+    expect(card.suggestions).toBeUndefined()
+    expect(meta.findingKind).toBe('pulmonary-embolism')
+  })
+
+  it('an unknown finding code gives an info card naming it', async () => {
+    const { card, meta } = await oneCard({
+      reports: [report({ results: ['Observation/obs-x'] })],
+      observations: [finding({ id: 'obs-x', code: '233604007', display: 'Pneumonia' })],
+    })
+    expect(card.indicator).toBe('info')
+    expect(card.summary).toContain('Pneumonia')
+    expect(card.detail).toContain('no guideline rule')
+    expect(meta.findingKind).toBe('unknown')
+  })
+
+  it('a critical finding comes before the nodule card', async () => {
+    const issued = await cardsFor({
+      reports: [report({ results: ['Observation/obs-1', 'Observation/obs-pe'] })],
+      observations: [nodule({ mean: 8.6 }), finding()],
+    })
+    expect(issued.map((i) => i.card.indicator)).toEqual(['critical', 'warning'])
+  })
+
+  it('low AI confidence is labelled, and the card is informational', async () => {
+    const { card } = await oneCard({
+      reports: [report()],
+      observations: [nodule({ mean: 8.6, certainty: 30 })],
+    })
+    expect(card.indicator).toBe('info')
+    expect(card.summary).toContain('low confidence')
+    expect(card.detail).toContain('Low AI confidence')
+  })
+})
+
+describe('studyCards: viewer links', () => {
+  it('opens the study through the mapped data source, and the key image', async () => {
+    const { card } = await oneCard(screening4A())
+    expect(card.links).toEqual([
+      {
+        label: expect.stringContaining('viewer'),
+        type: 'absolute',
+        url: 'https://viewer.example.org/viewer/dicomweb?StudyInstanceUIDs=1.2.840.113619.2.55.3.1',
+      },
+      {
+        label: 'Open the key image in the viewer',
+        type: 'absolute',
+        url:
+          'https://viewer.example.org/viewer/dicomweb?StudyInstanceUIDs=1.2.840.113619.2.55.3.1' +
+          '&initialSeriesInstanceUID=1.2.3.100&initialSopInstanceUID=1.2.3.100.7',
+      },
+    ])
+  })
+
+  it('an Endpoint no prefix matches uses the default route; contained Endpoints resolve', async () => {
+    const contained = {
+      ...(await import('./test-builders')).endpoint('ep-local', 'https://other.example.org/wado'),
+    }
+    const { card } = await oneCard(
+      screening4A({
+        studies: [study({ endpointId: '#ep-local', contained: [contained] })],
+        observations: [nodule({ mean: 8.6 })],
+      })
+    )
+    expect(card.links).toHaveLength(1)
+    expect(card.links![0]!.url).toBe(
+      'https://viewer.example.org/viewer?StudyInstanceUIDs=1.2.840.113619.2.55.3.1'
+    )
+  })
+
+  it('no viewer base URL configured: no links at all', async () => {
+    const opts = options({ viewer: { dataSources: [] } })
+    const { card } = await oneCard(screening4A(), opts)
+    expect(card.links).toBeUndefined()
+  })
+})
+
+describe('studyCards: stable uuids', () => {
+  it('the same input twice gives the same card and suggestion uuids', async () => {
+    const [a] = await cardsFor(screening4A())
+    const [b] = await cardsFor(screening4A())
+    expect(a!.card.uuid).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+    )
+    expect(a!.card.uuid).toBe(b!.card.uuid)
+    expect(a!.card.suggestions![0]!.uuid).toBe(b!.card.suggestions![0]!.uuid)
+    expect(a!.card.uuid).not.toBe(a!.card.suggestions![0]!.uuid)
+  })
+
+  it('a different finding gives a different uuid', async () => {
+    const [a] = await cardsFor(screening4A())
+    const [b] = await cardsFor({
+      reports: [report({ results: ['Observation/obs-2'] })],
+      observations: [nodule({ id: 'obs-2', mean: 8.6 })],
+    })
+    expect(a!.card.uuid).not.toBe(b!.card.uuid)
+  })
+})
+
+it('every card offers the four override reasons with displays', async () => {
+  const { card } = await oneCard(screening4A())
+  expect(card.overrideReasons?.map((r) => r.code)).toEqual([
+    'already-addressed',
+    'not-clinically-relevant',
+    'patient-declined',
+    'ai-finding-disputed',
+  ])
+  for (const r of card.overrideReasons!) {
+    expect(r.system).toBe('urn:imaging-cds:override-reason')
+    expect(r.display.length).toBeGreaterThan(0)
+  }
+})

@@ -1,0 +1,108 @@
+/**
+ * @module cards/study-card
+ * Cards for one imaging study whose AI results just arrived (the imaging-study-complete hook):
+ * one card per non-nodule finding and one card for all of the study's nodules, led by the most
+ * suspicious one. Each card comes back with its {@link CardMeta} (`IssuedCard`), in display order.
+ * Every sentence comes from `cards/` through `words`.
+ */
+import { fitSummary, words, type Plan } from '../../cards/index'
+import type { PatientEvidence, StudyEvidence } from './evidence'
+import { studyLabel, studyLinks } from './links'
+import {
+  cardMeta,
+  cardSource,
+  cardSubjects,
+  detailMarkdown,
+  findingName,
+  followUpState,
+  followUpSuggestion,
+  noduleFacts,
+  overrideReasons,
+  type CardSubject,
+  type FollowUpState,
+} from './parts'
+import type { Card, CardOptions, IssuedCard } from './types'
+import { cardUuid } from './uuid'
+
+/** The hook name hashed into these cards' uuids (stable even if the served hook is renamed). */
+export const STUDY_HOOK = 'imaging-study-complete'
+
+/** What the summary of a finding card says, for the imaging-study-complete hook. */
+export function findingSummary(subject: CardSubject, state: FollowUpState): string {
+  const a = subject.lead
+  const f = a.finding
+  if (f.kind === 'pulmonary-nodule') {
+    const plan: Plan = a.followUp
+      ? state.existing
+        ? { kind: 'ordered', order: a.followUp.order }
+        : {
+            kind: 'follow-up',
+            order: a.followUp.order,
+            months: a.followUp.months,
+            ...(a.followUp.optional ? { optional: true } : {}),
+          }
+      : { kind: 'none', guideline: a.guideline, ...(a.category ? { category: a.category } : {}) }
+    return words.summary.nodules({
+      ...noduleFacts(a),
+      more: subject.others.length,
+      plan,
+      lowConfidence: a.lowConfidence,
+    })
+  }
+  const study = studyLabel(subject.study)
+  if (f.kind === 'unknown')
+    return words.summary.unknown({ name: f.name, ...(study ? { study } : {}) })
+  return words.summary.finding({
+    name: findingName(f),
+    ...(study ? { study } : {}),
+    critical: a.indicator === 'critical',
+    lowConfidence: a.lowConfidence,
+  })
+}
+
+/**
+ * One finding card: summary, detail, follow-up suggestion (or "already ordered" in the detail),
+ * override reasons and viewer links. `summary` and `lead` let other hooks reuse it with their own
+ * wording on top.
+ */
+export async function findingCard(
+  subject: CardSubject,
+  patient: PatientEvidence,
+  options: CardOptions,
+  hook: string,
+  custom: { summary?: (state: FollowUpState) => string; lead?: string[] } = {}
+): Promise<IssuedCard> {
+  const a = subject.lead
+  const f = a.finding
+  const state = followUpState(subject, patient, options)
+  const suggestion = await followUpSuggestion(subject, state, patient, options, hook)
+  const links = studyLinks(subject.study, options, f.keyImage)
+  const uuid = await cardUuid(hook, f.observationRef, a.category)
+  const card: Card = {
+    uuid,
+    summary: fitSummary((custom.summary ?? ((s) => findingSummary(subject, s)))(state)),
+    indicator: a.indicator,
+    detail: detailMarkdown(subject, state, options, {
+      ...(custom.lead ? { lead: custom.lead } : {}),
+      suggested: !!suggestion,
+    }),
+    source: cardSource(options),
+    ...(suggestion ? { suggestions: [suggestion], selectionBehavior: 'at-most-one' as const } : {}),
+    overrideReasons: overrideReasons(),
+    ...(links.length ? { links } : {}),
+  }
+  return { card, meta: cardMeta(subject, uuid, suggestion?.uuid) }
+}
+
+/**
+ * Cards for one study: most urgent first. Returns `{ card, meta }` pairs; pass `meta` to the
+ * feedback store so feedback on `card.uuid` can be tied back to the finding.
+ */
+export async function studyCards(
+  study: StudyEvidence,
+  patient: PatientEvidence,
+  options: CardOptions,
+  hook: string = STUDY_HOOK
+): Promise<IssuedCard[]> {
+  return Promise.all(cardSubjects(study).map((s) => findingCard(s, patient, options, hook)))
+}
