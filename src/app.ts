@@ -110,7 +110,7 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     })
   )
 
-  app.use('/cds-services', cdsAuth({ verifier, devMode: config.devMode, logger: rootLogger }))
+  // Hono's '/cds-services/*' also matches '/cds-services' itself: one registration covers all.
   app.use('/cds-services/*', cdsAuth({ verifier, devMode: config.devMode, logger: rootLogger }))
   app.use(
     '/cds-services/*',

@@ -56,18 +56,21 @@ export async function collectEvidence(
     readMissing(fhir, relativeRefs(studies.flatMap((s) => s.endpoint ?? [])), [], logger),
     readMissing(fhir, relativeRefs(studies.flatMap((s) => s.basedOn ?? [])), have, logger),
   ])
-  return assembleEvidence({
-    ...(patient ? { patient } : {}),
-    studies: studies.map((s) => withStudyUid(s, scope.studyInstanceUid)),
-    endpoints: [
-      ...ofType(endpoints, 'Endpoint'),
-      ...studies.flatMap((s) => ofType((s.contained ?? []) as FhirResource[], 'Endpoint')),
-    ],
-    reports,
-    observations: [...observations, ...ofType(results, 'Observation')],
-    smokingStatus: ofType(all('smoking'), 'Observation'),
-    serviceRequests: [...orders, ...ofType(basedOn, 'ServiceRequest')] as ServiceRequest[],
-  })
+  return assembleEvidence(
+    {
+      ...(patient ? { patient } : {}),
+      studies: studies.map((s) => withStudyUid(s, scope.studyInstanceUid)),
+      endpoints: [
+        ...ofType(endpoints, 'Endpoint'),
+        ...studies.flatMap((s) => ofType((s.contained ?? []) as FhirResource[], 'Endpoint')),
+      ],
+      reports,
+      observations: [...observations, ...ofType(results, 'Observation')],
+      smokingStatus: ofType(all('smoking'), 'Observation'),
+      serviceRequests: [...orders, ...ofType(basedOn, 'ServiceRequest')] as ServiceRequest[],
+    },
+    input.options.clinical
+  )
 }
 
 /** Adds the context's StudyInstanceUID when the ImagingStudy has none (for viewer links). */

@@ -36,7 +36,7 @@ export const handlers: Record<string, ServiceHandler> = {
         input.logger.warn('hook.study_not_found')
         return { cards: [], meta: [] }
       }
-      return result(await studyCards(study, evidence, input.options))
+      return result(await studyCards(study, evidence, input.options, input.request.hook))
     },
   },
   'imaging-ai-order-check': {
