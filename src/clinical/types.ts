@@ -16,10 +16,7 @@ export type FindingKind =
 
 export type Solidness = 'solid' | 'part-solid' | 'ground-glass'
 export type NodulePosition =
-  | 'juxtapleural'
-  | 'perifissural'
-  | 'airway-segmental'
-  | 'airway-subsegmental'
+  'juxtapleural' | 'perifissural' | 'airway-segmental' | 'airway-subsegmental'
 /** Change since the prior exam; a missing change component means `baseline`. */
 export type NoduleChange = 'baseline' | 'new' | 'growing' | 'stable' | 'decreased'
 export type LungRadsCategory = '0' | '1' | '2' | '3' | '4A' | '4B' | '4X'
@@ -78,6 +75,8 @@ export interface Finding {
   keyImage?: KeyImage
   model: ModelInfo
   effective?: string
+  /** Values the reader found but could not interpret (an unrecognised change, an odd unit). */
+  notes?: string[]
 }
 
 /** Which guideline applies to a finding. */
@@ -87,7 +86,10 @@ export type GuidelineName = 'lung-rads-v2022' | 'fleischner-2017' | 'none'
 export interface FollowUp {
   /** Key into the configured order codes: `ldct` (screening LDCT), `ct-chest`, `pet-ct`. */
   order: 'ldct' | 'ct-chest' | 'pet-ct'
-  /** Months after the study: a single point (Lung-RADS) or a range (Fleischner). */
+  /**
+   * Months after the study: a single point (Lung-RADS) or a range (Fleischner). `from: 0` is a
+   * work-up to arrange now (Lung-RADS 4B/4X diagnostic CT, PET/CT), not an interval.
+   */
   months: { from: number; to?: number }
   optional?: boolean
 }
@@ -104,6 +106,8 @@ export interface Assessment {
   /** The management text of the guideline row. */
   management?: string
   followUp?: FollowUp
+  /** Further orders the guideline mentions beside `followUp`, e.g. an optional PET/CT. */
+  additionalFollowUps?: FollowUp[]
   indicator: 'info' | 'warning' | 'critical'
   /** Why no guideline recommendation was made (under 35, missing size, ...). */
   caveats: string[]

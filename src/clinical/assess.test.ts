@@ -1,0 +1,383 @@
+/**
+ * @module clinical/assess.test
+ * Which guideline applies, AI/measurement disagreement, confidence, indicators, suspicion order.
+ */
+import { describe, expect, it } from 'vitest'
+import {
+  assess,
+  defaultClinicalConfig,
+  type AssessmentContext,
+  type ClinicalConfig,
+} from './assess'
+import { suspicionRank } from './suspicion'
+import type { Finding, FindingKind, LungRadsCategory, NoduleFacts } from './types'
+
+const finding = (extra: Partial<Finding> = {}): Finding => ({
+  observationRef: 'Observation/n1',
+  kind: 'pulmonary-nodule',
+  name: 'Pulmonary nodule',
+  codes: [],
+  status: 'final',
+  model: {},
+  ...extra,
+})
+const nodule = (facts: Partial<NoduleFacts>): Finding =>
+  finding({ nodule: { change: 'baseline', benignFeature: false, solidness: 'solid', ...facts } })
+
+const screening: AssessmentContext = {
+  screening: true,
+  patientAgeYears: 64,
+  smokingRisk: 'high',
+  noduleCount: 1,
+}
+const incidental: AssessmentContext = {
+  screening: false,
+  patientAgeYears: 60,
+  smokingRisk: 'low',
+  noduleCount: 1,
+}
+
+describe('Lung-RADS on screening exams', () => {
+  it('gives the category, row wording, management and follow-up', () => {
+    const a = assess(nodule({ meanDiameterMm: 8.0 }), screening, defaultClinicalConfig)
+    expect(a).toMatchObject({
+      guideline: 'lung-rads-v2022',
+      category: '4A',
+      rule: 'Solid nodule, baseline, 8 to < 15 mm',
+      followUp: { order: 'ldct', months: { from: 3 } },
+      additionalFollowUps: [{ order: 'pet-ct', months: { from: 0 }, optional: true }],
+      indicator: 'warning',
+      lowConfidence: false,
+    })
+    expect(a.management).toMatch(/3 months/)
+    expect(a.disagreement).toBeUndefined()
+  })
+
+  it.each<[number, LungRadsCategory, 'info' | 'warning']>([
+    [5.9, '2', 'info'],
+    [6.0, '3', 'info'],
+    [14.9, '4A', 'warning'],
+    [15.0, '4B', 'warning'],
+  ])('solid baseline %f mm → %s, %s', (d, category, indicator) => {
+    const a = assess(nodule({ meanDiameterMm: d }), screening, defaultClinicalConfig)
+    expect([a.category, a.indicator]).toEqual([category, indicator])
+  })
+
+  it('applies regardless of age', () => {
+    const a = assess(
+      nodule({ meanDiameterMm: 7 }),
+      { ...screening, patientAgeYears: 30 },
+      defaultClinicalConfig
+    )
+    expect(a.guideline).toBe('lung-rads-v2022')
+    expect(a.category).toBe('3')
+  })
+
+  it('gives 4B a diagnostic CT to arrange now, not an LDCT interval', () => {
+    const a = assess(nodule({ meanDiameterMm: 16 }), screening, defaultClinicalConfig)
+    expect(a.followUp).toEqual({ order: 'ct-chest', months: { from: 0 } })
+  })
+
+  it('gives no category and a caveat when the size is missing', () => {
+    const a = assess(nodule({}), screening, defaultClinicalConfig)
+    expect(a.category).toBeUndefined()
+    expect(a.followUp).toBeUndefined()
+    expect(a.caveats.join(' ')).toMatch(/No nodule diameter given/)
+    expect(a.indicator).toBe('info')
+  })
+
+  it('assesses a nodule finding without any nodule facts as missing size', () => {
+    const a = assess(finding(), screening, defaultClinicalConfig)
+    expect(a.guideline).toBe('lung-rads-v2022')
+    expect(a.category).toBeUndefined()
+  })
+})
+
+describe('AI-asserted Lung-RADS vs measurements', () => {
+  it('AI says 2, measurements say 4A → 4A, both recorded', () => {
+    const a = assess(
+      { ...nodule({ meanDiameterMm: 9 }), assertedLungRads: '2' },
+      screening,
+      defaultClinicalConfig
+    )
+    expect(a.category).toBe('4A')
+    expect(a.disagreement).toEqual({ asserted: '2', computed: '4A', used: '4A' })
+    expect(a.rule).toBe('Solid nodule, baseline, 8 to < 15 mm')
+    expect(a.indicator).toBe('warning')
+    expect(a.caveats.join(' ')).toMatch(/AI asserts Lung-RADS 2; the measurements give 4A/)
+  })
+
+  it('AI says 4B, measurements say 3 → 4B with the 4B management', () => {
+    const a = assess(
+      { ...nodule({ meanDiameterMm: 7 }), assertedLungRads: '4B' },
+      screening,
+      defaultClinicalConfig
+    )
+    expect(a.category).toBe('4B')
+    expect(a.disagreement).toEqual({ asserted: '4B', computed: '3', used: '4B' })
+    expect(a.rule).toMatch(
+      /^Lung-RADS 4B as asserted by the AI \(measurements: Solid nodule, baseline, 6 to < 8 mm\)$/
+    )
+    expect(a.followUp).toEqual({ order: 'ct-chest', months: { from: 0 } })
+    expect(a.indicator).toBe('warning')
+  })
+
+  it('treats 0 as the lowest: AI 0 vs computed 2 → 2', () => {
+    const a = assess(
+      { ...nodule({ meanDiameterMm: 4 }), assertedLungRads: '0' },
+      screening,
+      defaultClinicalConfig
+    )
+    expect(a.category).toBe('2')
+    expect(a.disagreement?.used).toBe('2')
+  })
+
+  it('records no disagreement when they agree', () => {
+    const a = assess(
+      { ...nodule({ meanDiameterMm: 9 }), assertedLungRads: '4A' },
+      screening,
+      defaultClinicalConfig
+    )
+    expect(a.disagreement).toBeUndefined()
+  })
+
+  it('uses the AI category when there are no measurements, and says so', () => {
+    const a = assess({ ...nodule({}), assertedLungRads: '4X' }, screening, defaultClinicalConfig)
+    expect(a.category).toBe('4X')
+    expect(a.indicator).toBe('warning')
+    expect(a.caveats.join(' ')).toMatch(/could not be checked against measurements/)
+  })
+
+  it('ignores the AI Lung-RADS on a non-screening exam, with a caveat', () => {
+    const a = assess(
+      { ...nodule({ meanDiameterMm: 7 }), assertedLungRads: '4B' },
+      incidental,
+      defaultClinicalConfig
+    )
+    expect(a.guideline).toBe('fleischner-2017')
+    expect(a.category).toBe('solid-single-6-8-low-risk')
+    expect(a.caveats.join(' ')).toMatch(/Lung-RADS 4B is not used/)
+  })
+})
+
+describe('Fleischner on incidental nodules', () => {
+  it('gives the row id, wording, and a follow-up range', () => {
+    const a = assess(nodule({ meanDiameterMm: 7.4 }), incidental, defaultClinicalConfig)
+    expect(a).toMatchObject({
+      guideline: 'fleischner-2017',
+      category: 'solid-single-6-8-low-risk',
+      rule: 'Solid nodule, single, 6–8 mm, low risk (average 7 mm)',
+      followUp: { order: 'ct-chest', months: { from: 6, to: 12 } },
+      indicator: 'info',
+    })
+  })
+
+  it('gives no follow-up for "no routine follow-up"', () => {
+    const a = assess(nodule({ meanDiameterMm: 4 }), incidental, defaultClinicalConfig)
+    expect(a.category).toBe('solid-single-under-6-low-risk')
+    expect(a.followUp).toBeUndefined()
+    expect(a.management).toBe('No routine follow-up.')
+  })
+
+  it('uses the multiple rows when the study has more than one nodule', () => {
+    const a = assess(
+      nodule({ meanDiameterMm: 7 }),
+      { ...incidental, noduleCount: 3 },
+      defaultClinicalConfig
+    )
+    expect(a.category).toBe('solid-multiple-6-8-low-risk')
+    expect(a.followUp?.months).toEqual({ from: 3, to: 6 })
+  })
+
+  it('treats unknown risk as high and says so', () => {
+    const a = assess(
+      nodule({ meanDiameterMm: 4 }),
+      { ...incidental, smokingRisk: 'unknown' },
+      defaultClinicalConfig
+    )
+    expect(a.category).toBe('solid-single-under-6-high-risk')
+    expect(a.followUp).toEqual({ order: 'ct-chest', months: { from: 12 }, optional: true })
+    expect(a.caveats).toContain(
+      'Patient risk unknown (no smoking status found): managed as high risk.'
+    )
+  })
+
+  it('applies at 35 but not under 35', () => {
+    const at35 = assess(
+      nodule({ meanDiameterMm: 7 }),
+      { ...incidental, patientAgeYears: 35 },
+      defaultClinicalConfig
+    )
+    expect(at35.guideline).toBe('fleischner-2017')
+    const at34 = assess(
+      nodule({ meanDiameterMm: 12 }),
+      { ...incidental, patientAgeYears: 34 },
+      defaultClinicalConfig
+    )
+    expect(at34).toMatchObject({ guideline: 'none', indicator: 'info' })
+    expect(at34.category).toBeUndefined()
+    expect(at34.followUp).toBeUndefined()
+    expect(at34.caveats.join(' ')).toMatch(/Fleischner does not apply under 35/)
+  })
+
+  it.each([undefined, Number.NaN])('treats age %s as an adult, with a caveat', (age) => {
+    const a = assess(
+      nodule({ meanDiameterMm: 7 }),
+      { ...incidental, patientAgeYears: age },
+      defaultClinicalConfig
+    )
+    expect(a.guideline).toBe('fleischner-2017')
+    expect(a.caveats.join(' ')).toMatch(/Patient age unknown/)
+  })
+
+  it.each<[string, Partial<NoduleFacts>, 'info' | 'warning']>([
+    ['solid 8 mm', { meanDiameterMm: 8.4 }, 'info'],
+    ['solid 9 mm', { meanDiameterMm: 8.5 }, 'warning'],
+    [
+      'part-solid, solid component 5 mm',
+      { solidness: 'part-solid', meanDiameterMm: 12, solidComponentMm: 5 },
+      'info',
+    ],
+    [
+      'part-solid, solid component 6 mm',
+      { solidness: 'part-solid', meanDiameterMm: 12, solidComponentMm: 6 },
+      'warning',
+    ],
+    ['ground glass 30 mm', { solidness: 'ground-glass', meanDiameterMm: 30 }, 'info'],
+  ])('%s → %s', (_name, facts, indicator) => {
+    expect(assess(nodule(facts), incidental, defaultClinicalConfig).indicator).toBe(indicator)
+  })
+
+  it('gives no category and a caveat when the size is missing', () => {
+    const a = assess(nodule({}), incidental, defaultClinicalConfig)
+    expect(a.guideline).toBe('fleischner-2017')
+    expect(a.category).toBeUndefined()
+    expect(a.caveats.join(' ')).toMatch(/No nodule diameter given/)
+  })
+})
+
+describe('indicators for other findings', () => {
+  it.each<[FindingKind, 'info' | 'critical']>([
+    ['pulmonary-embolism', 'critical'],
+    ['intracranial-hemorrhage', 'critical'],
+    ['pneumothorax', 'critical'],
+    ['aortic-dissection', 'critical'],
+    ['rib-fracture', 'info'],
+    ['unknown', 'info'],
+  ])('%s → %s', (kind, indicator) => {
+    const a = assess(finding({ kind }), incidental, defaultClinicalConfig)
+    expect(a.indicator).toBe(indicator)
+    expect(a.guideline).toBe('none')
+  })
+
+  it('keeps unknown findings and says no guideline was applied', () => {
+    const a = assess(
+      finding({ kind: 'unknown', name: 'Adrenal mass' }),
+      incidental,
+      defaultClinicalConfig
+    )
+    expect(a.finding.name).toBe('Adrenal mass')
+    expect(a.caveats.join(' ')).toMatch(/not recognised/)
+  })
+
+  it('lets a site override the indicator per kind', () => {
+    const config: ClinicalConfig = {
+      ...defaultClinicalConfig,
+      indicatorByKind: {
+        'rib-fracture': 'warning',
+        pneumothorax: 'warning',
+        'pulmonary-nodule': 'info',
+      },
+    }
+    expect(assess(finding({ kind: 'rib-fracture' }), incidental, config).indicator).toBe('warning')
+    expect(assess(finding({ kind: 'pneumothorax' }), incidental, config).indicator).toBe('warning')
+    expect(assess(nodule({ meanDiameterMm: 20 }), screening, config).indicator).toBe('info')
+  })
+
+  it('honours a configured critical list', () => {
+    const config = { ...defaultClinicalConfig, criticalKinds: ['rib-fracture' as const] }
+    expect(assess(finding({ kind: 'rib-fracture' }), incidental, config).indicator).toBe('critical')
+    expect(assess(finding({ kind: 'pneumothorax' }), incidental, config).indicator).toBe('info')
+  })
+
+  it('passes reader notes on as caveats', () => {
+    const a = assess(
+      finding({ kind: 'rib-fracture', notes: ['Mean diameter unit "mm3" not understood.'] }),
+      incidental,
+      defaultClinicalConfig
+    )
+    expect(a.caveats).toEqual(['Mean diameter unit "mm3" not understood.'])
+  })
+})
+
+describe('low confidence', () => {
+  it('keeps the finding, marks it and shows it as info', () => {
+    const pe = assess(
+      finding({ kind: 'pulmonary-embolism', confidence: 0.3 }),
+      incidental,
+      defaultClinicalConfig
+    )
+    expect(pe).toMatchObject({ lowConfidence: true, indicator: 'info' })
+    expect(pe.caveats).toContain('AI confidence 30% is below the 50% threshold.')
+    const big = assess(
+      { ...nodule({ meanDiameterMm: 20 }), confidence: 0.49 },
+      screening,
+      defaultClinicalConfig
+    )
+    expect(big).toMatchObject({ lowConfidence: true, indicator: 'info', category: '4B' })
+  })
+
+  it('is not low at the threshold, nor when confidence is unknown', () => {
+    const at = assess(
+      finding({ kind: 'pulmonary-embolism', confidence: 0.5 }),
+      incidental,
+      defaultClinicalConfig
+    )
+    expect(at).toMatchObject({ lowConfidence: false, indicator: 'critical' })
+    const unknown = assess(
+      finding({ kind: 'pulmonary-embolism' }),
+      incidental,
+      defaultClinicalConfig
+    )
+    expect(unknown.lowConfidence).toBe(false)
+  })
+
+  it('uses the configured threshold', () => {
+    const config = { ...defaultClinicalConfig, confidenceThreshold: 0.9 }
+    expect(
+      assess(finding({ kind: 'pneumothorax', confidence: 0.85 }), incidental, config).lowConfidence
+    ).toBe(true)
+  })
+})
+
+describe('suspicionRank', () => {
+  const rank = (f: Finding, context = screening) =>
+    suspicionRank(assess(f, context, defaultClinicalConfig))
+
+  it('orders Lung-RADS categories', () => {
+    const ranks = [4, 7, 9, 16].map((d) => rank(nodule({ meanDiameterMm: d }))) // 2, 3, 4A, 4B
+    expect([...ranks].sort((a, b) => a - b)).toEqual(ranks)
+    expect(new Set(ranks).size).toBe(4)
+  })
+
+  it('breaks ties on size', () => {
+    expect(rank(nodule({ meanDiameterMm: 12 }))).toBeGreaterThan(
+      rank(nodule({ meanDiameterMm: 9 }))
+    )
+  })
+
+  it('puts an AI-uncertain finding below confident suspicious ones', () => {
+    const unsure4B = rank({ ...nodule({ meanDiameterMm: 16 }), confidence: 0.2 })
+    expect(rank(nodule({ meanDiameterMm: 9 }))).toBeGreaterThan(unsure4B)
+    expect(unsure4B).toBeGreaterThan(rank(nodule({ meanDiameterMm: 7 })))
+  })
+
+  it('orders Fleischner rows: > 8 mm, 6–8 mm, optional, none', () => {
+    const highRisk = { ...incidental, smokingRisk: 'high' as const }
+    const ranks = [9, 7, 4].map((d) => rank(nodule({ meanDiameterMm: d }), highRisk))
+    const lowRiskSmall = rank(nodule({ meanDiameterMm: 4 }), incidental)
+    expect(ranks[0]).toBeGreaterThan(ranks[1]!)
+    expect(ranks[1]).toBeGreaterThan(ranks[2]!)
+    expect(ranks[2]).toBeGreaterThan(lowRiskSmall)
+  })
+})

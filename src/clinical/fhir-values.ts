@@ -1,0 +1,70 @@
+/**
+ * @module clinical/fhir-values
+ * Small, forgiving readers for FHIR datatypes: codings without empty entries, quantities in mm,
+ * references by type and id. Producers send empty codings, missing displays and odd units; these
+ * helpers absorb that so the finding reader can stay a plain mapping.
+ */
+import type { CodeableConcept, Extension, Quantity, Reference } from 'fhir/r4'
+import type { CodingRef } from './types'
+
+/** The codings of a concept, trimmed, without entries that carry neither a code nor a display. */
+export function codingsOf(concept: CodeableConcept | undefined): CodingRef[] {
+  return (concept?.coding ?? []).flatMap((c) => {
+    const code = c.code?.trim() || undefined
+    const display = c.display?.trim() || undefined
+    const system = c.system?.trim() || undefined
+    if (!code && !display) return []
+    return [{ ...(system && { system }), ...(code && { code }), ...(display && { display }) }]
+  })
+}
+
+/** Every word a concept offers for text matching: its text, then each display and code. */
+export function conceptWords(concept: CodeableConcept | undefined): string[] {
+  const words = [concept?.text, ...codingsOf(concept).flatMap((c) => [c.display, c.code])]
+  return words.filter((w): w is string => Boolean(w?.trim()))
+}
+
+/** A length in mm: UCUM `mm` or no unit as given, `cm` and `m` converted. */
+export function quantityMm(quantity: Quantity | undefined): number | undefined {
+  const value = quantity?.value
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined
+  const unit = (quantity?.code ?? quantity?.unit ?? 'mm').trim().toLowerCase()
+  if (unit === 'cm') return value * 10
+  if (unit === 'm') return value * 1000
+  if (unit === 'mm' || unit === 'millimeter' || unit === 'millimetre' || unit === '') return value
+  return undefined
+}
+
+/**
+ * A fraction 0..1 from a quantity: `%` (or a bare value above 1) is read as a percentage.
+ * Out-of-range values are clamped rather than dropped.
+ */
+export function quantityFraction(value: number | undefined, unit?: string): number | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined
+  const percent = unit?.trim() === '%' || value > 1
+  return Math.min(1, Math.max(0, percent ? value / 100 : value))
+}
+
+/**
+ * `Type/id` of a reference when it points to a resource of `type`, whatever its base URL or
+ * version suffix; undefined for other types, contained (`#id`) and logical references.
+ */
+export function referenceTo(reference: Reference | undefined, type: string): string | undefined {
+  const match = reference?.reference?.match(/(?:^|\/)([A-Za-z]+)\/([^/]+)(?:\/_history\/[^/]+)?$/)
+  return match && match[1] === type ? `${type}/${match[2]}` : undefined
+}
+
+/** True when `reference` points at the resource `type/id`, or at `#id` among contained ones. */
+export function refersTo(reference: Reference | undefined, type: string, id: string): boolean {
+  if (reference?.reference === `#${id}`) return true
+  return referenceTo(reference, type) === `${type}/${id}`
+}
+
+/** The sub-extension values of a complex extension, by url. */
+export function subExtension(extension: Extension, url: string): Extension | undefined {
+  return extension.extension?.find((e) => e.url === url)
+}
+
+/** A UID given bare or as `urn:oid:…`, returned bare. */
+export const bareUid = (uid: string | undefined) =>
+  uid?.trim().replace(/^urn:oid:/i, '') || undefined

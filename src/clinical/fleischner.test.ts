@@ -1,0 +1,205 @@
+/**
+ * @module clinical/fleischner.test
+ * Every Fleischner 2017 row, tested at its whole-millimetre boundaries.
+ */
+import { describe, expect, it } from 'vitest'
+import { fleischnerRow, fleischnerRows, fleischnerRule, fleischnerSizeBands } from './fleischner'
+import { inBounds } from './measure'
+import type { FollowUp, NoduleFacts, SmokingRisk } from './types'
+
+const nodule = (facts: Partial<NoduleFacts>): NoduleFacts => ({
+  change: 'baseline',
+  benignFeature: false,
+  solidness: 'solid',
+  ...facts,
+})
+
+type Case = [
+  name: string,
+  facts: Partial<NoduleFacts>,
+  patient: { multiple?: boolean; risk?: SmokingRisk },
+  row: string,
+]
+
+const low = { risk: 'low' } as const
+const high = { risk: 'high' } as const
+const multipleLow = { multiple: true, risk: 'low' } as const
+const multipleHigh = { multiple: true, risk: 'high' } as const
+const lowSingle = { multiple: false, risk: 'low' } as const
+
+// prettier-ignore
+const cases: Case[] = [
+  ['solid single 5.4 rounds to 5, low risk', { meanDiameterMm: 5.4 }, low, 'solid-single-under-6-low-risk'],
+  ['solid single 5.4, high risk', { meanDiameterMm: 5.4 }, high, 'solid-single-under-6-high-risk'],
+  ['solid single 5.5 rounds to 6, low risk', { meanDiameterMm: 5.5 }, low, 'solid-single-6-8-low-risk'],
+  ['solid single 6, high risk', { meanDiameterMm: 6 }, high, 'solid-single-6-8-high-risk'],
+  ['solid single 8.4 rounds to 8, high risk', { meanDiameterMm: 8.4 }, high, 'solid-single-6-8-high-risk'],
+  ['solid single 8.5 rounds to 9', { meanDiameterMm: 8.5 }, low, 'solid-single-over-8'],
+  ['solid single 9, high risk', { meanDiameterMm: 9 }, high, 'solid-single-over-8'],
+  ['solid multiple 5.4, low risk', { meanDiameterMm: 5.4 }, multipleLow, 'solid-multiple-under-6-low-risk'],
+  ['solid multiple 5.4, high risk', { meanDiameterMm: 5.4 }, multipleHigh, 'solid-multiple-under-6-high-risk'],
+  ['solid multiple 5.5, low risk', { meanDiameterMm: 5.5 }, multipleLow, 'solid-multiple-6-8-low-risk'],
+  ['solid multiple 8.4, high risk', { meanDiameterMm: 8.4 }, multipleHigh, 'solid-multiple-6-8-high-risk'],
+  ['solid multiple 8.5, low risk', { meanDiameterMm: 8.5 }, multipleLow, 'solid-multiple-over-8-low-risk'],
+  ['solid multiple 8.5, high risk', { meanDiameterMm: 8.5 }, multipleHigh, 'solid-multiple-over-8-high-risk'],
+  ['ground-glass single 5.4', { solidness: 'ground-glass', meanDiameterMm: 5.4 }, low, 'ground-glass-single-under-6'],
+  ['ground-glass single 5.5', { solidness: 'ground-glass', meanDiameterMm: 5.5 }, high, 'ground-glass-single-6-plus'],
+  ['part-solid single 5.4', { solidness: 'part-solid', meanDiameterMm: 5.4, solidComponentMm: 2 }, low, 'part-solid-single-under-6'],
+  ['part-solid single 5.5, solid 5.4', { solidness: 'part-solid', meanDiameterMm: 5.5, solidComponentMm: 5.4 }, low, 'part-solid-single-6-plus-solid-under-6'],
+  ['part-solid single 12, solid 5.5', { solidness: 'part-solid', meanDiameterMm: 12, solidComponentMm: 5.5 }, low, 'part-solid-single-solid-6-plus'],
+  ['ground-glass multiple 5.4', { solidness: 'ground-glass', meanDiameterMm: 5.4 }, multipleLow, 'subsolid-multiple-under-6'],
+  ['part-solid multiple 5.5', { solidness: 'part-solid', meanDiameterMm: 5.5, solidComponentMm: 2 }, multipleHigh, 'subsolid-multiple-6-plus'],
+]
+
+describe('fleischnerRow: one case per row, at its boundaries', () => {
+  it.each(cases)('%s → %s', (_name, facts, patient, rowId) => {
+    const result = fleischnerRow(nodule(facts), {
+      multiple: patient.multiple ?? false,
+      risk: patient.risk ?? 'low',
+    })
+    expect(result.row?.id).toBe(rowId)
+  })
+
+  it('covers every row of the table', () => {
+    const tested = new Set(cases.map(([, , , row]) => row))
+    expect(fleischnerRows.map((r) => r.id).filter((id) => !tested.has(id))).toEqual([])
+  })
+
+  it('rounds the average half-up to whole mm after the 0.1 mm mean: axes 5.6 and 5.3 → 5.5 → 6', () => {
+    const result = fleischnerRow(nodule({ longAxisMm: 5.6, shortAxisMm: 5.3 }), lowSingle)
+    expect(result.averageMm).toBe(6)
+    expect(result.row?.id).toBe('solid-single-6-8-low-risk')
+  })
+})
+
+describe('follow-up encoding', () => {
+  const followUpOf = (id: string) => fleischnerRows.find((r) => r.id === id)?.followUp
+
+  it.each<[string, FollowUp | undefined]>([
+    ['solid-single-under-6-low-risk', undefined],
+    ['solid-single-under-6-high-risk', { order: 'ct-chest', months: { from: 12 }, optional: true }],
+    ['solid-single-6-8-low-risk', { order: 'ct-chest', months: { from: 6, to: 12 } }],
+    ['solid-single-over-8', { order: 'ct-chest', months: { from: 3 } }],
+    ['solid-multiple-6-8-high-risk', { order: 'ct-chest', months: { from: 3, to: 6 } }],
+    ['ground-glass-single-under-6', undefined],
+    ['ground-glass-single-6-plus', { order: 'ct-chest', months: { from: 6, to: 12 } }],
+    ['part-solid-single-under-6', undefined],
+    ['part-solid-single-solid-6-plus', { order: 'ct-chest', months: { from: 3, to: 6 } }],
+    ['subsolid-multiple-under-6', { order: 'ct-chest', months: { from: 3, to: 6 } }],
+  ])('%s → %j', (id, followUp) => {
+    expect(followUpOf(id)).toEqual(followUp)
+  })
+
+  it('offers PET/CT as an option for solid > 8 mm and a solid component ≥ 6 mm', () => {
+    const pet = { order: 'pet-ct', months: { from: 0 }, optional: true }
+    expect(fleischnerRows.find((r) => r.id === 'solid-single-over-8')?.additionalFollowUps).toEqual(
+      [pet]
+    )
+    expect(
+      fleischnerRows.find((r) => r.id === 'part-solid-single-solid-6-plus')?.additionalFollowUps
+    ).toEqual([pet])
+  })
+
+  it('words a row the way the guideline prints it', () => {
+    const row = fleischnerRows.find((r) => r.id === 'solid-single-6-8-high-risk')
+    expect(row && fleischnerRule(row)).toBe('Solid nodule, single, 6–8 mm, high risk')
+    const over8 = fleischnerRows.find((r) => r.id === 'solid-single-over-8')
+    expect(over8 && fleischnerRule(over8)).toBe('Solid nodule, single, > 8 mm')
+  })
+})
+
+describe('high suspicion (warning rows)', () => {
+  it.each<[string, Partial<NoduleFacts>, boolean, boolean]>([
+    ['solid 8.4 (8 mm)', { meanDiameterMm: 8.4 }, false, false],
+    ['solid 8.5 (9 mm)', { meanDiameterMm: 8.5 }, false, true],
+    ['solid multiple 9 mm', { meanDiameterMm: 9 }, true, true],
+    [
+      'part-solid, solid 5.4',
+      { solidness: 'part-solid', meanDiameterMm: 10, solidComponentMm: 5.4 },
+      false,
+      false,
+    ],
+    [
+      'part-solid, solid 5.5',
+      { solidness: 'part-solid', meanDiameterMm: 10, solidComponentMm: 5.5 },
+      false,
+      true,
+    ],
+    [
+      'multiple part-solid, solid 6',
+      { solidness: 'part-solid', meanDiameterMm: 10, solidComponentMm: 6 },
+      true,
+      true,
+    ],
+    ['ground-glass 20 mm', { solidness: 'ground-glass', meanDiameterMm: 20 }, false, false],
+  ])('%s → %s', (_name, facts, multiple, expected) => {
+    expect(fleischnerRow(nodule(facts), { multiple, risk: 'high' }).highSuspicion).toBe(expected)
+  })
+})
+
+describe('fleischnerRow: risk, gaps and notes', () => {
+  it('treats unknown risk as high and says so', () => {
+    const result = fleischnerRow(nodule({ meanDiameterMm: 4 }), {
+      multiple: false,
+      risk: 'unknown',
+    })
+    expect(result.row?.id).toBe('solid-single-under-6-high-risk')
+    expect(result.notes).toContain(
+      'Patient risk unknown (no smoking status found): managed as high risk.'
+    )
+  })
+
+  it('does not mention risk when the row does not depend on it', () => {
+    const result = fleischnerRow(nodule({ solidness: 'ground-glass', meanDiameterMm: 7 }), {
+      multiple: false,
+      risk: 'unknown',
+    })
+    expect(result.row?.id).toBe('ground-glass-single-6-plus')
+    expect(result.notes).toEqual([])
+  })
+
+  it('gives no row without a diameter', () => {
+    const result = fleischnerRow(nodule({}), lowSingle)
+    expect(result.row).toBeUndefined()
+    expect(result.missing).toBe('diameter')
+  })
+
+  it('gives no row for a part-solid ≥ 6 mm without its solid component', () => {
+    const result = fleischnerRow(nodule({ solidness: 'part-solid', meanDiameterMm: 8 }), lowSingle)
+    expect(result.row).toBeUndefined()
+    expect(result.missing).toBe('solid-component')
+  })
+
+  it('reads missing solidness as solid, with a note', () => {
+    const result = fleischnerRow(nodule({ solidness: undefined, meanDiameterMm: 7 }), lowSingle)
+    expect(result.row?.id).toBe('solid-single-6-8-low-risk')
+    expect(result.notes).toContain('Solidness not given: assessed as a solid nodule.')
+  })
+
+  it('notes a benign feature without changing the row', () => {
+    const result = fleischnerRow(nodule({ meanDiameterMm: 12, benignFeature: true }), lowSingle)
+    expect(result.row?.id).toBe('solid-single-over-8')
+    expect(result.notes.join(' ')).toMatch(/benign calcification or fat/)
+  })
+})
+
+describe('fleischnerRows: the data itself', () => {
+  it('has no two rows that apply to the same nodule and patient', () => {
+    const overlaps: string[] = []
+    for (const a of fleischnerRows) {
+      for (const b of fleischnerRows) {
+        if (a.id >= b.id || a.nodule !== b.nodule || a.multiplicity !== b.multiplicity) continue
+        if (a.risk && b.risk && a.risk !== b.risk) continue
+        for (let size = 0; size <= 40; size++) {
+          for (let solid = 0; solid <= size; solid++) {
+            const fits = (r: typeof a) =>
+              inBounds(size, fleischnerSizeBands[r.size].bounds) &&
+              (!r.solidComponent || inBounds(solid, fleischnerSizeBands[r.solidComponent].bounds))
+            if (fits(a) && fits(b)) overlaps.push(`${a.id} / ${b.id} at ${size}/${solid}`)
+          }
+        }
+      }
+    }
+    expect(overlaps.slice(0, 5)).toEqual([])
+  })
+})

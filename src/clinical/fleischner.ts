@@ -1,0 +1,190 @@
+/**
+ * @module clinical/fleischner
+ * Fleischner Society 2017 recommendations for incidental nodules as data (clinical-reference.md
+ * §2.2 solid, §2.3 subsolid) and the evaluator that picks a row. Sizes are the average diameter
+ * rounded half-up to a whole millimetre: bands < 6, 6–8 (6, 7 and 8 mm) and > 8 (9 mm and up).
+ */
+import { inBounds, noduleDiameters, toWholeMm, type Bounds } from './measure'
+import type { FollowUp, NoduleFacts, SmokingRisk } from './types'
+
+/** `subsolid` rows cover multiple ground-glass and part-solid nodules together. */
+export type FleischnerNoduleType = 'solid' | 'ground-glass' | 'part-solid' | 'subsolid'
+
+export interface FleischnerRow {
+  /** Used as the assessment category, e.g. `solid-single-6-8-high-risk`. */
+  id: string
+  nodule: FleischnerNoduleType
+  multiplicity: 'single' | 'multiple'
+  /** Band of the average diameter, whole mm. */
+  size: FleischnerSizeBand
+  /** Band of the solid component's average diameter, whole mm (part-solid only). */
+  solidComponent?: FleischnerSizeBand
+  /** The patient risk the row is for; absent when the row does not depend on risk. */
+  risk?: 'low' | 'high'
+  recommendation: string
+  followUp?: FollowUp
+  additionalFollowUps?: FollowUp[]
+  /** Rows the indicator mapping (§4.3) raises to a warning: solid > 8 mm, solid component ≥ 6 mm. */
+  highSuspicion?: boolean
+}
+
+/** The size bands of the tables, as printed and as whole-mm bounds (6–8 means 6, 7 or 8 mm). */
+export const fleischnerSizeBands = {
+  'under-6': { text: '< 6 mm', bounds: { max: 6 } },
+  '6-8': { text: '6–8 mm', bounds: { min: 6, max: 9 } },
+  'over-8': { text: '> 8 mm', bounds: { min: 9 } },
+  '6-plus': { text: '≥ 6 mm', bounds: { min: 6 } },
+} as const satisfies Record<string, { text: string; bounds: Bounds }>
+
+export type FleischnerSizeBand = keyof typeof fleischnerSizeBands
+
+const ct = (from: number, to?: number): FollowUp => ({
+  order: 'ct-chest',
+  months: to === undefined ? { from } : { from, to },
+})
+const optionalCtAt12: FollowUp = { ...ct(12), optional: true }
+/** PET/CT is one of several options in these rows, to arrange now rather than at an interval. */
+const petCtOption: FollowUp = { order: 'pet-ct', months: { from: 0 }, optional: true }
+
+/** The rows of §2.2 and §2.3; within a nodule type and multiplicity they do not overlap. */
+// prettier-ignore
+export const fleischnerRows: readonly FleischnerRow[] = [
+  { id: 'solid-single-under-6-low-risk', nodule: 'solid', multiplicity: 'single', size: 'under-6', risk: 'low',
+    recommendation: 'No routine follow-up.' },
+  { id: 'solid-single-under-6-high-risk', nodule: 'solid', multiplicity: 'single', size: 'under-6', risk: 'high',
+    recommendation: 'Optional CT at 12 months.', followUp: optionalCtAt12 },
+  { id: 'solid-single-6-8-low-risk', nodule: 'solid', multiplicity: 'single', size: '6-8', risk: 'low',
+    recommendation: 'CT at 6–12 months, then consider CT at 18–24 months.', followUp: ct(6, 12) },
+  { id: 'solid-single-6-8-high-risk', nodule: 'solid', multiplicity: 'single', size: '6-8', risk: 'high',
+    recommendation: 'CT at 6–12 months, then CT at 18–24 months.', followUp: ct(6, 12) },
+  { id: 'solid-single-over-8', nodule: 'solid', multiplicity: 'single', size: 'over-8',
+    recommendation: 'Consider CT at 3 months, PET/CT, or tissue sampling.', followUp: ct(3),
+    additionalFollowUps: [petCtOption], highSuspicion: true },
+
+  { id: 'solid-multiple-under-6-low-risk', nodule: 'solid', multiplicity: 'multiple', size: 'under-6', risk: 'low',
+    recommendation: 'No routine follow-up.' },
+  { id: 'solid-multiple-under-6-high-risk', nodule: 'solid', multiplicity: 'multiple', size: 'under-6', risk: 'high',
+    recommendation: 'Optional CT at 12 months.', followUp: optionalCtAt12 },
+  { id: 'solid-multiple-6-8-low-risk', nodule: 'solid', multiplicity: 'multiple', size: '6-8', risk: 'low',
+    recommendation: 'CT at 3–6 months, then consider CT at 18–24 months.', followUp: ct(3, 6) },
+  { id: 'solid-multiple-6-8-high-risk', nodule: 'solid', multiplicity: 'multiple', size: '6-8', risk: 'high',
+    recommendation: 'CT at 3–6 months, then CT at 18–24 months.', followUp: ct(3, 6) },
+  { id: 'solid-multiple-over-8-low-risk', nodule: 'solid', multiplicity: 'multiple', size: 'over-8', risk: 'low',
+    recommendation: 'CT at 3–6 months, then consider CT at 18–24 months.', followUp: ct(3, 6), highSuspicion: true },
+  { id: 'solid-multiple-over-8-high-risk', nodule: 'solid', multiplicity: 'multiple', size: 'over-8', risk: 'high',
+    recommendation: 'CT at 3–6 months, then CT at 18–24 months.', followUp: ct(3, 6), highSuspicion: true },
+
+  { id: 'ground-glass-single-under-6', nodule: 'ground-glass', multiplicity: 'single', size: 'under-6',
+    recommendation: 'No routine follow-up (for certain suspicious nodules, consider CT at 2 and 4 years).' },
+  { id: 'ground-glass-single-6-plus', nodule: 'ground-glass', multiplicity: 'single', size: '6-plus',
+    recommendation: 'CT at 6–12 months to confirm persistence, then CT every 2 years until 5 years.', followUp: ct(6, 12) },
+  { id: 'part-solid-single-under-6', nodule: 'part-solid', multiplicity: 'single', size: 'under-6',
+    recommendation: 'No routine follow-up.' },
+  { id: 'part-solid-single-6-plus-solid-under-6', nodule: 'part-solid', multiplicity: 'single', size: '6-plus', solidComponent: 'under-6',
+    recommendation: 'CT at 3–6 months to confirm persistence; if unchanged and the solid component stays < 6 mm, annual CT for at least 5 years.',
+    followUp: ct(3, 6) },
+  { id: 'part-solid-single-solid-6-plus', nodule: 'part-solid', multiplicity: 'single', size: '6-plus', solidComponent: '6-plus',
+    recommendation: 'CT at 3–6 months. Suspicious morphology (lobulated margins, cystic components), a growing solid component, or a solid component > 8 mm: PET/CT, biopsy or resection.',
+    followUp: ct(3, 6), additionalFollowUps: [petCtOption], highSuspicion: true },
+  { id: 'subsolid-multiple-under-6', nodule: 'subsolid', multiplicity: 'multiple', size: 'under-6',
+    recommendation: 'CT at 3–6 months; if stable, consider CT at 2 and 4 years.', followUp: ct(3, 6) },
+  { id: 'subsolid-multiple-6-plus', nodule: 'subsolid', multiplicity: 'multiple', size: '6-plus',
+    recommendation: 'CT at 3–6 months; then manage by the most suspicious nodule.', followUp: ct(3, 6) },
+]
+
+const typeNames: Record<FleischnerNoduleType, string> = {
+  solid: 'Solid nodule',
+  'ground-glass': 'Ground-glass nodule',
+  'part-solid': 'Part-solid nodule',
+  subsolid: 'Subsolid nodules',
+}
+
+/** A row in words, e.g. "Solid nodule, single, 6–8 mm, high risk". */
+export function fleischnerRule(row: FleischnerRow): string {
+  return [
+    typeNames[row.nodule],
+    row.multiplicity,
+    fleischnerSizeBands[row.size].text,
+    row.solidComponent && `solid component ${fleischnerSizeBands[row.solidComponent].text}`,
+    row.risk && `${row.risk} risk`,
+  ]
+    .filter(Boolean)
+    .join(', ')
+}
+
+export interface FleischnerResult {
+  row?: FleischnerRow
+  /** The average diameter and solid component as compared, whole mm. */
+  averageMm?: number
+  solidComponentMm?: number
+  /** Solid > 8 mm, or a solid component ≥ 6 mm (also among multiple subsolid nodules). */
+  highSuspicion: boolean
+  missing?: 'diameter' | 'solid-component'
+  /** Assumptions made, or why no row applies; the assessment shows them as caveats. */
+  notes: string[]
+}
+
+/**
+ * The Fleischner 2017 row for one nodule. Unknown patient risk is read as high (the safer
+ * interval) and noted when the row depends on risk. Missing solidness is read as solid.
+ */
+export function fleischnerRow(
+  nodule: NoduleFacts,
+  patient: { multiple: boolean; risk: SmokingRisk }
+): FleischnerResult {
+  const notes: string[] = []
+  const { d, s } = noduleDiameters(nodule)
+  const averageMm = d !== undefined ? toWholeMm(d) : undefined
+  const solidComponentMm = s !== undefined ? toWholeMm(s) : undefined
+  const multiplicity = patient.multiple ? 'multiple' : 'single'
+  if (!nodule.solidness) notes.push('Solidness not given: assessed as a solid nodule.')
+  const solidness = nodule.solidness ?? 'solid'
+  const type: FleischnerNoduleType =
+    solidness !== 'solid' && patient.multiple ? 'subsolid' : solidness
+  const risk = patient.risk === 'low' ? 'low' : 'high'
+  if (nodule.benignFeature) {
+    notes.push(
+      'The AI reports benign calcification or fat: benign-appearing nodules usually need no follow-up; the size-based row is shown unchanged.'
+    )
+  }
+  const highSuspicion = (row?: FleischnerRow) =>
+    Boolean(row?.highSuspicion) ||
+    (solidness === 'part-solid' && solidComponentMm !== undefined && solidComponentMm >= 6)
+
+  if (averageMm === undefined) {
+    notes.push('No nodule diameter given: no Fleischner recommendation computed.')
+    return { missing: 'diameter', highSuspicion: highSuspicion(), notes }
+  }
+  const candidates = fleischnerRows.filter(
+    (r) =>
+      r.nodule === type &&
+      r.multiplicity === multiplicity &&
+      (r.risk === undefined || r.risk === risk) &&
+      inBounds(averageMm, fleischnerSizeBands[r.size].bounds)
+  )
+  const needsSolid = candidates.some((r) => r.solidComponent) && solidComponentMm === undefined
+  const row = candidates.find(
+    (r) =>
+      !r.solidComponent ||
+      (solidComponentMm !== undefined &&
+        inBounds(solidComponentMm, fleischnerSizeBands[r.solidComponent].bounds))
+  )
+  const sizes = { averageMm, ...(solidComponentMm !== undefined && { solidComponentMm }) }
+  if (!row) {
+    notes.push(
+      needsSolid
+        ? 'No solid-component size given for a part-solid nodule: no Fleischner recommendation computed.'
+        : `No Fleischner 2017 row fits a ${multiplicity} ${type} nodule of ${averageMm} mm.`
+    )
+    return {
+      ...sizes,
+      ...(needsSolid && { missing: 'solid-component' as const }),
+      highSuspicion: highSuspicion(),
+      notes,
+    }
+  }
+  if (row.risk && patient.risk === 'unknown') {
+    notes.push('Patient risk unknown (no smoking status found): managed as high risk.')
+  }
+  return { row, ...sizes, highSuspicion: highSuspicion(row), notes }
+}

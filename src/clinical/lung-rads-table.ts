@@ -1,0 +1,165 @@
+/**
+ * @module clinical/lung-rads-table
+ * ACR Lung-RADS v2022 as data: the per-nodule rows of clinical-reference.md §1.3 and the category
+ * summary of §1.2. The evaluator in `lung-rads.ts` only walks these rows; a change to the guideline
+ * is a change here.
+ */
+import type { Bounds } from './measure'
+import type { FollowUp, LungRadsCategory, NoduleChange } from './types'
+
+/** Which family of rows a nodule is read against. */
+export type LungRadsNoduleType =
+  | 'benign-feature'
+  | 'airway-segmental'
+  | 'airway-subsegmental'
+  | 'juxtapleural'
+  | 'solid'
+  | 'part-solid'
+  | 'ground-glass'
+
+export interface LungRadsRow {
+  id: string
+  type: LungRadsNoduleType
+  /** The change contexts the row applies to. */
+  change: readonly NoduleChange[]
+  /** Bounds on the total mean diameter `d`, mm rounded to 0.1. */
+  d?: Bounds
+  /** Bounds on the solid-component mean diameter `s`, mm rounded to 0.1. */
+  s?: Bounds
+  category: LungRadsCategory
+  /** The row in words, for the card detail. */
+  rule: string
+}
+
+const anyChange: readonly NoduleChange[] = ['baseline', 'new', 'growing', 'stable', 'decreased']
+
+/**
+ * The rows, grouped by type and left unformatted so each reads as a line of the guideline's
+ * table. Within a type no two rows overlap (a test checks this), so their order does not matter.
+ *
+ * Two readings of the printed table are made explicit here:
+ * - Part-solid: "new total d < 6 → 3" and "new solid component s < 4 → 4A / s ≥ 4 → 4B" overlap
+ *   for a new nodule under 6 mm; read literally the first row could never apply. The specific
+ *   small-nodule row wins, so the new-solid-component rows start at d ≥ 6 (as in v1.1 wording).
+ * - Airway segmental 4A includes `new`: the reference flags "baseline or new" as the likely ACR
+ *   wording, and a new airway nodule is no less suspicious than one seen at baseline.
+ * Not encodable from the AI facts, so absent: slow growth over several exams (4B), the
+ * infectious airway path (0), atypical cysts, and stepped management (needs the prior category).
+ */
+// prettier-ignore
+export const lungRadsRows: readonly LungRadsRow[] = [
+  { id: 'benign-feature', type: 'benign-feature', change: anyChange, category: '1',
+    rule: 'Benign features: complete, central, popcorn or concentric-ring calcification, or macroscopic fat' },
+
+  { id: 'airway-subsegmental', type: 'airway-subsegmental', change: ['baseline', 'new', 'stable'], category: '2',
+    rule: 'Airway nodule, subsegmental, at baseline, new, or stable' },
+  { id: 'airway-segmental-baseline-new', type: 'airway-segmental', change: ['baseline', 'new'], category: '4A',
+    rule: 'Airway nodule, segmental or more proximal, at baseline or new' },
+  { id: 'airway-segmental-persistent', type: 'airway-segmental', change: ['stable', 'growing'], category: '4B',
+    rule: 'Airway nodule, segmental or more proximal, stable or growing at the 3-month follow-up' },
+
+  { id: 'juxtapleural-lt10', type: 'juxtapleural', change: ['baseline', 'new'], d: { max: 10 }, category: '2',
+    rule: 'Juxtapleural (or perifissural) solid nodule, mean diameter < 10 mm, at baseline or new' },
+
+  { id: 'solid-baseline-lt6', type: 'solid', change: ['baseline'], d: { max: 6 }, category: '2',
+    rule: 'Solid nodule, baseline, < 6 mm' },
+  { id: 'solid-new-lt4', type: 'solid', change: ['new'], d: { max: 4 }, category: '2',
+    rule: 'Solid nodule, new, < 4 mm' },
+  { id: 'solid-baseline-6-8', type: 'solid', change: ['baseline'], d: { min: 6, max: 8 }, category: '3',
+    rule: 'Solid nodule, baseline, 6 to < 8 mm' },
+  { id: 'solid-new-4-6', type: 'solid', change: ['new'], d: { min: 4, max: 6 }, category: '3',
+    rule: 'Solid nodule, new, 4 to < 6 mm' },
+  { id: 'solid-baseline-8-15', type: 'solid', change: ['baseline'], d: { min: 8, max: 15 }, category: '4A',
+    rule: 'Solid nodule, baseline, 8 to < 15 mm' },
+  { id: 'solid-growing-lt8', type: 'solid', change: ['growing'], d: { max: 8 }, category: '4A',
+    rule: 'Solid nodule, growing, < 8 mm' },
+  { id: 'solid-new-6-8', type: 'solid', change: ['new'], d: { min: 6, max: 8 }, category: '4A',
+    rule: 'Solid nodule, new, 6 to < 8 mm' },
+  { id: 'solid-baseline-ge15', type: 'solid', change: ['baseline'], d: { min: 15 }, category: '4B',
+    rule: 'Solid nodule, baseline, ≥ 15 mm' },
+  { id: 'solid-new-growing-ge8', type: 'solid', change: ['new', 'growing'], d: { min: 8 }, category: '4B',
+    rule: 'Solid nodule, new or growing, ≥ 8 mm' },
+
+  { id: 'part-solid-baseline-lt6', type: 'part-solid', change: ['baseline'], d: { max: 6 }, category: '2',
+    rule: 'Part-solid nodule, baseline, total < 6 mm' },
+  { id: 'part-solid-baseline-s-lt6', type: 'part-solid', change: ['baseline'], d: { min: 6 }, s: { max: 6 }, category: '3',
+    rule: 'Part-solid nodule, baseline, total ≥ 6 mm with solid component < 6 mm' },
+  { id: 'part-solid-new-lt6', type: 'part-solid', change: ['new'], d: { max: 6 }, category: '3',
+    rule: 'Part-solid nodule, new, total < 6 mm' },
+  { id: 'part-solid-baseline-s-6-8', type: 'part-solid', change: ['baseline'], d: { min: 6 }, s: { min: 6, max: 8 }, category: '4A',
+    rule: 'Part-solid nodule, baseline, total ≥ 6 mm with solid component 6 to < 8 mm' },
+  { id: 'part-solid-new-s-lt4', type: 'part-solid', change: ['new'], d: { min: 6 }, s: { max: 4 }, category: '4A',
+    rule: 'Part-solid nodule, new, total ≥ 6 mm with solid component < 4 mm' },
+  { id: 'part-solid-growing-s-lt4', type: 'part-solid', change: ['growing'], s: { max: 4 }, category: '4A',
+    rule: 'Part-solid nodule, growing, solid component < 4 mm' },
+  { id: 'part-solid-baseline-s-ge8', type: 'part-solid', change: ['baseline'], d: { min: 6 }, s: { min: 8 }, category: '4B',
+    rule: 'Part-solid nodule, baseline, solid component ≥ 8 mm' },
+  { id: 'part-solid-new-s-ge4', type: 'part-solid', change: ['new'], d: { min: 6 }, s: { min: 4 }, category: '4B',
+    rule: 'Part-solid nodule, new, total ≥ 6 mm with solid component ≥ 4 mm' },
+  { id: 'part-solid-growing-s-ge4', type: 'part-solid', change: ['growing'], s: { min: 4 }, category: '4B',
+    rule: 'Part-solid nodule, growing, solid component ≥ 4 mm' },
+
+  // A growing GGN ≥ 30 mm has no row: 4X needs suspicious features the AI does not report.
+  { id: 'ground-glass-lt30', type: 'ground-glass', change: anyChange, d: { max: 30 }, category: '2',
+    rule: 'Non-solid nodule < 30 mm (baseline, new, growing or unchanged)' },
+  { id: 'ground-glass-ge30-stable', type: 'ground-glass', change: ['stable', 'decreased'], d: { min: 30 }, category: '2',
+    rule: 'Non-solid nodule ≥ 30 mm, stable or slowly growing' },
+  { id: 'ground-glass-ge30-baseline-new', type: 'ground-glass', change: ['baseline', 'new'], d: { min: 30 }, category: '3',
+    rule: 'Non-solid nodule ≥ 30 mm, at baseline or new' },
+]
+
+export interface LungRadsCategoryInfo {
+  descriptor: string
+  management: string
+  /** The interval order; `months.from: 0` means a work-up to arrange now, not an interval. */
+  followUp?: FollowUp
+  /** PET/CT may be considered when the solid nodule or solid component is at least 8 mm. */
+  petCtFromSolidMm?: number
+}
+
+/** PET/CT is only ever "may be considered": an optional order to arrange now. */
+export const lungRadsPetCt: FollowUp = { order: 'pet-ct', months: { from: 0 }, optional: true }
+
+const workUp: Omit<LungRadsCategoryInfo, 'descriptor'> = {
+  management:
+    'Referral for further clinical evaluation: diagnostic chest CT with or without contrast; PET/CT may be considered if there is a solid nodule or solid component ≥ 8 mm; tissue sampling. The choice depends on clinical evaluation, patient preference and risk of malignancy.',
+  followUp: { order: 'ct-chest', months: { from: 0 } },
+  petCtFromSolidMm: 8,
+}
+
+/** Category summary (§1.2): management text and the follow-up order for each category. */
+export const lungRadsCategories: Readonly<Record<LungRadsCategory, LungRadsCategoryInfo>> = {
+  '0': {
+    descriptor: 'Incomplete',
+    management:
+      'Prior CT being located: compare with the prior. Lungs not fully evaluable: additional LDCT. Suspected infectious or inflammatory process: LDCT in 1–3 months.',
+  },
+  '1': {
+    descriptor: 'Negative',
+    management: 'Continue annual screening with LDCT in 12 months.',
+    followUp: { order: 'ldct', months: { from: 12 } },
+  },
+  '2': {
+    descriptor: 'Benign appearance or behavior',
+    management: 'Continue annual screening with LDCT in 12 months.',
+    followUp: { order: 'ldct', months: { from: 12 } },
+  },
+  '3': {
+    descriptor: 'Probably benign',
+    management: 'LDCT in 6 months.',
+    followUp: { order: 'ldct', months: { from: 6 } },
+  },
+  '4A': {
+    descriptor: 'Suspicious',
+    management:
+      'LDCT in 3 months; PET/CT may be considered if there is a solid nodule or solid component ≥ 8 mm.',
+    followUp: { order: 'ldct', months: { from: 3 } },
+    petCtFromSolidMm: 8,
+  },
+  '4B': { descriptor: 'Very suspicious', ...workUp },
+  '4X': {
+    descriptor:
+      'Category 3 or 4 nodule with additional features or imaging findings that increase the suspicion of lung cancer',
+    ...workUp,
+  },
+}

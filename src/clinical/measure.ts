@@ -1,0 +1,64 @@
+/**
+ * @module clinical/measure
+ * Rounding and size bounds shared by the guideline tables. Thresholds are half-open,
+ * `min ≤ x < max`, and are compared with the value already rounded the guideline's way.
+ */
+import type { NoduleFacts } from './types'
+
+/** Half-open bounds in mm: `min ≤ x < max`; a missing side is unbounded. */
+export interface Bounds {
+  min?: number
+  max?: number
+}
+
+/**
+ * Rounds half-up to `decimals` places. The value is first trimmed to 12 significant digits so
+ * binary noise (5.95 stored as 5.9499999…) cannot turn a tie into a round-down.
+ */
+export function roundHalfUp(value: number, decimals = 0): number {
+  const factor = 10 ** decimals
+  const scaled = Number((value * factor).toPrecision(12))
+  return Math.floor(scaled + 0.5) / factor
+}
+
+/** Lung-RADS v2022 reports diameters to one decimal place. */
+export const toTenthMm = (mm: number) => roundHalfUp(mm, 1)
+
+/** Fleischner 2017 uses the average rounded to the nearest whole millimetre. */
+export const toWholeMm = (mm: number) => roundHalfUp(mm, 0)
+
+/** True when `value` lies within `bounds`. */
+export function inBounds(value: number, bounds: Bounds): boolean {
+  return (
+    (bounds.min === undefined || value >= bounds.min) &&
+    (bounds.max === undefined || value < bounds.max)
+  )
+}
+
+/** The bounds in words, e.g. `6 ≤ d < 8`, for tests and debugging. */
+export function boundsText(name: string, bounds: Bounds): string {
+  if (bounds.min !== undefined && bounds.max !== undefined)
+    return `${bounds.min} ≤ ${name} < ${bounds.max}`
+  if (bounds.min !== undefined) return `${name} ≥ ${bounds.min}`
+  if (bounds.max !== undefined) return `${name} < ${bounds.max}`
+  return `any ${name}`
+}
+
+/** Mean of the long and short axes, rounded to 0.1 mm as Lung-RADS v2022 reports it. */
+export const meanOfAxes = (longMm: number, shortMm: number) => toTenthMm((longMm + shortMm) / 2)
+
+/**
+ * Total (`d`) and solid-component (`s`) mean diameters to 0.1 mm: `d` from the given mean, else
+ * from the axes. Fleischner rounds these further to whole millimetres.
+ */
+export function noduleDiameters(nodule: NoduleFacts): { d?: number; s?: number } {
+  const { meanDiameterMm, longAxisMm, shortAxisMm, solidComponentMm } = nodule
+  const d =
+    meanDiameterMm !== undefined
+      ? toTenthMm(meanDiameterMm)
+      : longAxisMm !== undefined && shortAxisMm !== undefined
+        ? meanOfAxes(longAxisMm, shortAxisMm)
+        : undefined
+  const s = solidComponentMm !== undefined ? toTenthMm(solidComponentMm) : undefined
+  return { d, s }
+}

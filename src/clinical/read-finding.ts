@@ -1,0 +1,195 @@
+/**
+ * @module clinical/read-finding
+ * Reads AI finding Observations (the contract in shared/reference/ai-findings-fhir.md) into plain
+ * `Finding`s. Liberal in what it accepts: unknown codes become `unknown` findings (never dropped),
+ * empty codings and missing displays are skipped, values that cannot be read become notes.
+ */
+import type { DiagnosticReport, Observation, ObservationComponent } from 'fhir/r4'
+import {
+  anyCodingIs,
+  codeSystem,
+  codingIs,
+  componentCode,
+  findingKindNames,
+  findingKindOf,
+  lateralityOf,
+  lobeOf,
+} from './codes'
+import { bareUid, codingsOf, quantityFraction, referenceTo, refersTo } from './fhir-values'
+import { readNoduleFacts } from './read-nodule'
+import { readModelInfo, reportIsUsable } from './reports'
+import type { CodingRef, Finding, FindingKind, KeyImage, LungRadsCategory } from './types'
+
+const withdrawn = new Set(['entered-in-error', 'cancelled'])
+
+/** RadLex Lung-RADS assessment values, RID50135 (0) to RID50141 (4X). */
+const lungRadsValueCodes: Readonly<Record<string, LungRadsCategory>> = {
+  RID50135: '0',
+  RID50136: '1',
+  RID50137: '2',
+  RID50138: '3',
+  RID50139: '4A',
+  RID50140: '4B',
+  RID50141: '4X',
+}
+
+/**
+ * A Lung-RADS category from free text or a local code such as `4A`, `Lung-RADS 4B`,
+ * `category 2S` (the S modifier is dropped). A bare `4` is ambiguous in v2022 and rejected.
+ */
+export function parseLungRadsCategory(text: string | undefined): LungRadsCategory | undefined {
+  const tokens = (text ?? '').toUpperCase().split(/[\s:,;()]+/)
+  for (const token of tokens.reverse()) {
+    const match = token.match(/^(?:CATEGORY|CAT\.?)?([0-3]|4[ABX])S?$/)
+    if (match) return match[1] as LungRadsCategory
+  }
+  return undefined
+}
+
+function readLungRads(component: ObservationComponent | undefined): LungRadsCategory | undefined {
+  if (!component) return undefined
+  const codings = codingsOf(component.valueCodeableConcept)
+  const coded = Object.entries(lungRadsValueCodes).find(([code]) =>
+    codings.some((c) => codingIs(c, codeSystem.radlex, code))
+  )
+  if (coded) return coded[1]
+  const texts = [
+    ...codings.flatMap((c) => [c.code, c.display]),
+    component.valueCodeableConcept?.text,
+    component.valueString,
+  ]
+  for (const text of texts) {
+    const category = parseLungRadsCategory(text)
+    if (category) return category
+  }
+  return undefined
+}
+
+const componentWith = (
+  observation: Observation,
+  pairs: readonly (readonly [string, string])[]
+): ObservationComponent | undefined =>
+  observation.component?.find((c) => anyCodingIs(codingsOf(c.code), pairs))
+
+function readKeyImage(observation: Observation): KeyImage | undefined {
+  const seriesInstanceUid = bareUid(
+    componentWith(observation, componentCode.seriesUid)?.valueString
+  )
+  if (!seriesInstanceUid) return undefined
+  const sopInstanceUid = bareUid(
+    componentWith(observation, componentCode.sopInstanceUid)?.valueString
+  )
+  const frameComponent = componentWith(observation, componentCode.frame)
+  const frame = frameComponent?.valueInteger ?? frameComponent?.valueQuantity?.value
+  return {
+    seriesInstanceUid,
+    ...(sopInstanceUid && { sopInstanceUid }),
+    ...(typeof frame === 'number' && Number.isInteger(frame) && { frame }),
+  }
+}
+
+function readName(kind: FindingKind, codes: CodingRef[], text: string | undefined): string {
+  const display = codes.find((c) => c.display)?.display
+  if (display) return display
+  if (text?.trim()) return text.trim()
+  if (kind !== 'unknown') return findingKindNames[kind]
+  const code = codes.find((c) => c.code)
+  return code?.code ?? findingKindNames.unknown
+}
+
+function readLocation(observation: Observation): string | undefined {
+  const site = codingsOf(observation.bodySite)
+  const lateralityComponent = componentWith(observation, componentCode.laterality)
+  const laterality =
+    lateralityOf(site) ?? lateralityOf(codingsOf(lateralityComponent?.valueCodeableConcept))
+  const lobe = lobeOf(site, laterality)
+  if (lobe) return lobe.abbreviation ?? lobe.name
+  return observation.bodySite?.text?.trim() || site.find((c) => c.display)?.display
+}
+
+/** Reads one finding Observation, in the context of its report when known. */
+export function readFinding(observation: Observation, report?: DiagnosticReport): Finding {
+  const codes = codingsOf(observation.code)
+  const kind = findingKindOf(codes)
+  const notes: string[] = []
+  const model = readModelInfo(report)
+  if (!model.name) {
+    const deviceName = observation.device?.display?.trim()
+    if (deviceName) model.name = deviceName
+  }
+  const certainty = componentWith(observation, componentCode.certainty)?.valueQuantity
+  const confidence =
+    quantityFraction(certainty?.value, certainty?.code ?? certainty?.unit) ?? model.confidence
+  const studyRef =
+    [...(observation.derivedFrom ?? []), ...(observation.partOf ?? [])]
+      .map((r) => referenceTo(r, 'ImagingStudy'))
+      .find(Boolean) ??
+    report?.imagingStudy?.map((r) => referenceTo(r, 'ImagingStudy')).find(Boolean)
+  const nodule = kind === 'pulmonary-nodule' ? readNoduleFacts(observation, notes) : undefined
+  const assertedLungRads = readLungRads(componentWith(observation, componentCode.lungRads))
+  const keyImage = readKeyImage(observation)
+  const location = readLocation(observation)
+  const effective =
+    observation.effectiveDateTime ??
+    observation.effectivePeriod?.start ??
+    observation.effectiveInstant ??
+    report?.effectiveDateTime ??
+    report?.effectivePeriod?.start ??
+    observation.issued ??
+    report?.issued
+  return {
+    observationRef: observation.id ? `Observation/${observation.id}` : '',
+    ...(report?.id && { reportRef: `DiagnosticReport/${report.id}` }),
+    ...(studyRef && { studyRef }),
+    kind,
+    name: readName(kind, codes, observation.code?.text),
+    codes,
+    status: observation.status,
+    ...(location && { location }),
+    ...(nodule && { nodule }),
+    ...(assertedLungRads && { assertedLungRads }),
+    ...(confidence !== undefined && { confidence }),
+    ...(keyImage && { keyImage }),
+    model,
+    ...(effective && { effective }),
+    ...(notes.length > 0 && { notes }),
+  }
+}
+
+const containedObservations = (report: DiagnosticReport | undefined) =>
+  (report?.contained ?? []).filter((r): r is Observation => r.resourceType === 'Observation')
+
+/** Without a result list, anything that looks like an imaging finding (not, say, smoking status). */
+const looksLikeFinding = (observation: Observation) =>
+  !observation.category?.length ||
+  observation.category.some((c) =>
+    anyCodingIs(codingsOf(c), [[codeSystem.observationCategory, 'imaging']])
+  ) ||
+  findingKindOf(codingsOf(observation.code)) !== 'unknown'
+
+/**
+ * The findings of one AI report. With a report that lists results, exactly those Observations
+ * (given or contained) are read; otherwise every imaging-looking one is. A withdrawn report gives
+ * no findings; entered-in-error and cancelled Observations are skipped, duplicates read once.
+ */
+export function readFindings(
+  report: DiagnosticReport | undefined,
+  observations: Observation[]
+): Finding[] {
+  if (report && !reportIsUsable(report)) return []
+  const pool = [...observations, ...containedObservations(report)]
+  const results = report?.result ?? []
+  const chosen =
+    results.length > 0
+      ? pool.filter((o) => o.id && results.some((ref) => refersTo(ref, 'Observation', o.id ?? '')))
+      : pool.filter(looksLikeFinding)
+  const seen = new Set<string | Observation>()
+  const findings: Finding[] = []
+  for (const observation of chosen) {
+    const key = observation.id ?? observation
+    if (withdrawn.has(observation.status) || seen.has(key)) continue
+    seen.add(key)
+    findings.push(readFinding(observation, report))
+  }
+  return findings
+}
