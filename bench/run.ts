@@ -35,12 +35,12 @@ async function measure(
       {
         method: opts.method ?? 'GET',
         ...(opts.body ? { body: opts.body, headers: { 'content-type': 'application/json' } } : {}),
-        setupRequest: (req: Record<string, unknown>) => {
+        setupRequest: (req) => {
           if (!opts.tokens) return req
           const token = opts.tokens[i++ % opts.tokens.length]
           return {
             ...req,
-            headers: { ...(req.headers as object), authorization: `Bearer ${token}` },
+            headers: { ...req.headers, authorization: `Bearer ${token}` },
           }
         },
       },
