@@ -7,8 +7,18 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // Node scripts written as plain ESM.
+    files: ['**/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', fetch: 'readonly' },
+    },
+  },
+  {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -18,9 +28,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'fs', 'path', 'http', 'crypto', 'undici', '@hono/node-server'], message: 'Core code must not import Node-only modules.' }] },
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'http', 'crypto', 'undici', '@hono/node-server'],
+              message: 'Core code must not import Node-only modules.',
+            },
+          ],
+        },
       ],
-      'no-restricted-globals': ['error', { name: 'process', message: 'Read configuration in the runtime entry, not in the core.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'Read configuration in the runtime entry, not in the core.' },
+      ],
     },
   }
 )

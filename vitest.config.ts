@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'cards/**/*.test.ts', 'demo/**/*.test.ts', 'fixtures/**/*.test.ts'],
+    include: [
+      'src/**/*.test.ts',
+      'test/**/*.test.ts',
+      'cards/**/*.test.ts',
+      'demo/**/*.test.ts',
+      'fixtures/**/*.test.ts',
+    ],
     exclude: ['test/worker/**', 'node_modules/**'],
     testTimeout: 20000,
     hookTimeout: 60000,

@@ -17,7 +17,13 @@ for (const suite of suites) {
   const out = `.test-results/${suite.name}.json`
   const run = spawnSync(
     'npx',
-    [...suite.args, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)],
+    [
+      ...suite.args,
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${out}`,
+      ...process.argv.slice(2),
+    ],
     { stdio: 'inherit' }
   )
   if (run.status !== 0) exitCode = 1
