@@ -40,10 +40,11 @@ function testKeys() {
 
 export async function createHarness(
   env: Record<string, string> = {},
-  deps: AppDeps = {}
+  deps: AppDeps = {},
+  fhirServers: string[] = [FHIR_BASE]
 ): Promise<Harness> {
   const { privateKey, jwk } = await testKeys()
-  const trust = { issuers: [{ iss: ISSUER, jwks: { keys: [jwk] }, fhirServers: [FHIR_BASE] }] }
+  const trust = { issuers: [{ iss: ISSUER, jwks: { keys: [jwk] }, fhirServers }] }
   const config = parseConfig({
     CDS_PUBLIC_URL: PUBLIC_URL,
     CDS_TRUST: JSON.stringify(trust),
