@@ -47,7 +47,7 @@ const json = <T extends z.ZodType>(schema: T) =>
 
 /** Every variable the service reads, with its default. Documented in the README. */
 export const envSchema = z.object({
-  PORT: int(1, 65535).default(8080),
+  PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   CDS_PUBLIC_URL: httpUrl.optional(),
   CDS_DEV_MODE: flag.default(false),

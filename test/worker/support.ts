@@ -6,7 +6,7 @@
  * records what it was asked. Tokens are signed here (ES384) for the trust file passed to the
  * Worker as its `CDS_TRUST` secret.
  */
-import { Miniflare, Response as MfResponse, type WorkerOptions } from 'miniflare'
+import { Log, LogLevel, Miniflare, Response as MfResponse, type WorkerOptions } from 'miniflare'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 import { inject } from 'vitest'
 import { loadFixtureResources } from '../../fixtures'
@@ -131,6 +131,7 @@ export async function startWorkers(): Promise<WorkerHarness> {
 
   const mf = new Miniflare({
     cf: false,
+    log: new Log(LogLevel.DEBUG),
     handleStructuredLogs: ({ message }) => {
       logs.push(message)
     },

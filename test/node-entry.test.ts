@@ -1,0 +1,112 @@
+/**
+ * The Node runtime entry as an operator runs it: `tsx src/node.ts` with environment variables,
+ * over real HTTP. Configuration errors are named; SIGTERM drains in-flight requests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startFhirServer, type FhirTestServer } from '../demo/fhir-server'
+import { imagingStudyCompleteRequest, loadFixtureResources } from '../fixtures'
+import { expectValidResponse } from './support/validate-responses'
+
+const tsx = 'node_modules/.bin/tsx'
+
+function run(env: Record<string, string>) {
+  const child = spawn(tsx, ['src/node.ts'], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (d) => (out += d))
+  child.stderr!.on('data', (d) => (out += d))
+  return { child, output: () => out }
+}
+
+async function listening(proc: ReturnType<typeof run>): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const match = proc.output().match(/"event":"startup.listening","url":"([^"]+)"/)
+    if (match) return match[1]!
+    if (proc.child.exitCode !== null) throw new Error(`exited: ${proc.output()}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`did not start: ${proc.output()}`)
+}
+
+describe('configuration errors', () => {
+  it('refuses to start without a trust file outside development mode, saying why', async () => {
+    const proc = run({ PORT: '0' })
+    const [code] = await once(proc.child, 'exit')
+    expect(code).toBe(1)
+    expect(proc.output()).toContain('CDS_TRUST_FILE')
+  })
+
+  it('names each bad variable', async () => {
+    const proc = run({
+      PORT: 'eighty',
+      CDS_DEV_MODE: '1',
+      OHIF_VIEWER_URL: 'not a url',
+      CDS_TRUST_FILE: '/nonexistent.json',
+    })
+    const [code] = await once(proc.child, 'exit')
+    expect(code).toBe(1)
+    expect(proc.output()).toContain('CDS_TRUST_FILE')
+  })
+
+  it('names bad values once the files are readable', async () => {
+    const proc = run({ PORT: 'eighty', CDS_DEV_MODE: '1', OHIF_VIEWER_URL: 'not a url' })
+    const [code] = await once(proc.child, 'exit')
+    expect(code).toBe(1)
+    expect(proc.output()).toMatch(/PORT: /)
+    expect(proc.output()).toMatch(/OHIF_VIEWER_URL: /)
+  })
+})
+
+describe('serving over HTTP', () => {
+  let fhir: FhirTestServer
+  let proc: ReturnType<typeof run>
+  let url: string
+  beforeAll(async () => {
+    fhir = await startFhirServer({ resources: loadFixtureResources('screening-4a') })
+    proc = run({ PORT: '0', CDS_DEV_MODE: '1', CDS_HOOK_BUDGET_MS: '5000' })
+    url = await listening(proc)
+  })
+  afterAll(async () => {
+    if (proc.child.exitCode === null) proc.child.kill('SIGKILL')
+    await fhir.close()
+  })
+
+  it('warns loudly about development mode at start and on /healthz', async () => {
+    expect(proc.output()).toContain('DEVELOPMENT MODE')
+    const res = await fetch(`${url}/healthz`)
+    expect(await res.json()).toMatchObject({ warning: expect.stringContaining('DEVELOPMENT MODE') })
+  })
+
+  it('serves discovery and answers a hook with cards', async () => {
+    const discovery = await fetch(`${url}/cds-services`)
+    await expectValidResponse(discovery, 'discovery')
+    const res = await fetch(`${url}/cds-services/imaging-ai-findings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(imagingStudyCompleteRequest('screening-4a', { fhirServer: fhir.url })),
+    })
+    await expectValidResponse(res, 'service')
+    const { cards } = (await res.json()) as { cards: { indicator: string }[] }
+    expect(cards.map((c) => c.indicator)).toEqual(['warning'])
+  })
+
+  it('finishes in-flight requests on SIGTERM, then exits 0', async () => {
+    fhir.setDelay(400)
+    const pending = fetch(`${url}/cds-services/imaging-ai-findings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(imagingStudyCompleteRequest('screening-4a', { fhirServer: fhir.url })),
+    })
+    await new Promise((r) => setTimeout(r, 150))
+    proc.child.kill('SIGTERM')
+    const res = await pending
+    expect(res.status).toBe(200)
+    const [code] = await once(proc.child as ChildProcess, 'exit')
+    expect(code).toBe(0)
+    expect(proc.output()).toContain('shutdown.draining')
+  })
+})
