@@ -11,6 +11,7 @@ import Database from 'better-sqlite3'
 import { createLogger, silentLogger } from '../log'
 import type { FeedbackItem } from '../feedback'
 import type { CardMeta } from '../cards/types'
+import { feedbackSinkFromEnv } from '../node'
 import {
   openSqliteFeedbackSink,
   readFeedbackReport,
@@ -259,5 +260,40 @@ describe('SQLite feedback sink', () => {
     const db = new Database(path, { readonly: true })
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     db.close()
+  })
+
+  it('compares report windows in UTC whatever offset the client sent', async () => {
+    const sink = openSink()
+    await sink.record(SERVICE, [
+      accepted(card4a.uuid, '2026-11-05T00:30:00+01:00'), // 2026-11-04T23:30Z
+      accepted(card4a.uuid, '2026-11-05T00:30:00Z'),
+    ])
+    expect(sink.report({ since: '2026-11-05T00:00:00Z' }).total).toBe(1)
+  })
+})
+
+describe('CDS_FEEDBACK_DB in the Node entry', () => {
+  it('opens the named file, creating its folder, and logs where feedback goes', async () => {
+    const lines: string[] = []
+    const sink = feedbackSinkFromEnv(
+      { CDS_FEEDBACK_DB: path },
+      createLogger({ write: (line) => lines.push(line) })
+    )
+    open.push(sink)
+    expect(sink.path).toBe(path)
+    await sink.record(SERVICE, [accepted(card4a.uuid, '2026-11-16T15:00:00Z')])
+    sink.close()
+    expect(readFeedbackReport(path).total).toBe(1)
+    expect(lines.join('\n')).toContain('startup.feedback_store')
+  })
+
+  it('keeps feedback in memory only when asked to, and warns that it will be lost', () => {
+    const lines: string[] = []
+    const sink = feedbackSinkFromEnv(
+      { CDS_FEEDBACK_DB: ':memory:' },
+      createLogger({ write: (line) => lines.push(line) })
+    )
+    open.push(sink)
+    expect(lines.join('\n')).toContain('startup.feedback_in_memory')
   })
 })
