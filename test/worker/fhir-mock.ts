@@ -18,7 +18,8 @@ export interface FhirStore {
 }
 
 export function createFhirStore(resources: Resource[], base: string): FhirStore {
-  const byRef = new Map(resources.map((r) => [`${r.resourceType}/${r.id}`, r as FhirResource]))
+  // Loose records: the filters read fields that only some resource types have.
+  const byRef = new Map(resources.map((r) => [`${r.resourceType}/${r.id}`, r as unknown as Loose]))
 
   function search(type: string, params: URLSearchParams): Bundle {
     let found = [...byRef.values()].filter((r) => r.resourceType === type)
@@ -26,13 +27,13 @@ export function createFhirStore(resources: Resource[], base: string): FhirStore 
       const values = value.split(',')
       if (name === 'patient') {
         const ref = value.startsWith('Patient/') ? value : `Patient/${value}`
-        found = found.filter((r) => refOf((r as Loose).subject) === ref)
+        found = found.filter((r) => refOf(r.subject) === ref)
       } else if (name === 'category') {
-        found = found.filter((r) => codings((r as Loose).category).some((c) => matches(c, values)))
+        found = found.filter((r) => codings(r.category).some((c) => matches(c, values)))
       } else if (name === 'code') {
-        found = found.filter((r) => codings((r as Loose).code).some((c) => matches(c, values)))
+        found = found.filter((r) => codings(r.code).some((c) => matches(c, values)))
       } else if (name === 'status') {
-        found = found.filter((r) => values.includes(String((r as Loose).status)))
+        found = found.filter((r) => values.includes(String(r.status)))
       } else if (name === '_sort' && value === '-date') {
         found.sort((a, b) => dateOf(b).localeCompare(dateOf(a)))
       }
@@ -46,8 +47,8 @@ export function createFhirStore(resources: Resource[], base: string): FhirStore 
       ...(found.length > 0
         ? {
             entry: found.map((resource) => ({
-              fullUrl: `${base}/${resource.resourceType}/${resource.id}`,
-              resource,
+              fullUrl: `${base}/${String(resource.resourceType)}/${String(resource.id)}`,
+              resource: resource as unknown as FhirResource,
             })),
           }
         : {}),
@@ -103,9 +104,8 @@ function matches(coding: { system?: string; code?: string }, values: string[]): 
   })
 }
 
-function dateOf(r: FhirResource): string {
-  const loose = r as Loose
-  return String(loose.effectiveDateTime ?? loose.issued ?? loose.authoredOn ?? loose.started ?? '')
+function dateOf(r: Loose): string {
+  return String(r.effectiveDateTime ?? r.issued ?? r.authoredOn ?? r.started ?? '')
 }
 
 function outcome(code: string, diagnostics: string) {

@@ -44,7 +44,9 @@ export default async function setup(project: TestProject) {
     )
   } catch (err) {
     const { stdout, stderr } = err as { stdout?: string; stderr?: string }
-    throw new Error(`wrangler could not bundle the Worker:\n${stdout ?? ''}\n${stderr ?? ''}`)
+    throw new Error(`wrangler could not bundle the Worker:\n${stdout ?? ''}\n${stderr ?? ''}`, {
+      cause: err,
+    })
   }
   const bundle = (await readdir(outDir)).find((name) => name.endsWith('.js'))
   if (!bundle) throw new Error(`wrangler wrote no .js module to ${outDir}`)

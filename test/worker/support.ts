@@ -6,7 +6,8 @@
  * records what it was asked. Tokens are signed here (ES384) for the trust file passed to the
  * Worker as its `CDS_TRUST` secret.
  */
-import { Log, LogLevel, Miniflare, Response as MfResponse, type WorkerOptions } from 'miniflare'
+import { dirname } from 'node:path'
+import { Miniflare, Response as MfResponse, type WorkerOptions } from 'miniflare'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 import { inject } from 'vitest'
 import { loadFixtureResources } from '../../fixtures'
@@ -49,8 +50,16 @@ export interface WorkerHarness {
     path: string,
     options?: { issuer?: 'pinned' | 'remote' | 'stranger'; claims?: object }
   ): Promise<string>
+  /** A KV namespace binding of a worker, to look at what it stored. */
+  kv(binding: string, worker: WorkerName): Promise<TestKv>
   /** Calls a Worker; a fresh token unless `token` is given (null: none). Validates the response. */
   call(worker: WorkerName, path: string, options?: CallOptions): Promise<Response>
+}
+
+/** The KV calls the tests make (Miniflare types KV with workers-types, not installed here). */
+export interface TestKv {
+  list(options: { prefix: string }): Promise<{ keys: { name: string; expiration?: number }[] }>
+  get(key: string, type: 'json'): Promise<unknown>
 }
 
 export interface CallOptions {
@@ -109,7 +118,9 @@ export async function startWorkers(): Promise<WorkerHarness> {
     return new MfResponse('no such host in the test network', { status: 502 })
   }
 
-  const script = { modules: true, scriptPath: inject('workerBundle') } as const
+  const bundle = inject('workerBundle')
+  // Module names are relative to modulesRoot, which must contain the bundle.
+  const script = { modules: true, scriptPath: bundle, modulesRoot: dirname(bundle) } as const
   const runtime = {
     compatibilityDate: inject('compatibilityDate'),
     compatibilityFlags: inject('compatibilityFlags'),
@@ -122,8 +133,16 @@ export async function startWorkers(): Promise<WorkerHarness> {
     OHIF_VIEWER_URL: 'https://viewer.test',
     CDS_LOG_LEVEL: 'debug',
   }
+  // Each worker answers its own host name, so dispatchFetch (which, unlike getWorker().fetch,
+  // lets an Origin header through for CORS) can reach any of them.
   const worker = (name: WorkerName, options: Partial<WorkerOptions>): WorkerOptions =>
-    ({ name, ...script, ...runtime, ...options }) as WorkerOptions
+    ({
+      name,
+      routes: [`${name}.workers.test/*`],
+      ...script,
+      ...runtime,
+      ...options,
+    }) as WorkerOptions
   const twins = (name: WorkerName, twin: WorkerName, options: Partial<WorkerOptions>) => [
     worker(name, options),
     worker(twin, options),
@@ -131,9 +150,10 @@ export async function startWorkers(): Promise<WorkerHarness> {
 
   const mf = new Miniflare({
     cf: false,
-    log: new Log(LogLevel.DEBUG),
-    handleStructuredLogs: ({ message }) => {
+    handleStructuredLogs: ({ message }: { message: string }) => {
       logs.push(message)
+      // Our own lines are JSON; anything else is workerd telling why something broke.
+      if (!message.startsWith('{')) process.stderr.write(`workerd: ${message}\n`)
     },
     workers: [
       worker('cds', {
@@ -141,7 +161,7 @@ export async function startWorkers(): Promise<WorkerHarness> {
         bindings: {
           ...production,
           CDS_HOOK_BUDGET_MS: 3000,
-          OHIF_DATA_SOURCES: { 'https://dicom.test/dicom-web': 'dicomweb' },
+          OHIF_DATA_SOURCES: { 'http://127.0.0.1:8042/dicom-web': 'orthanc' },
         },
         durableObjects: { CDS_JTI_DO: 'JtiReplayGuard' },
         kvNamespaces: { CDS_FEEDBACK_KV: 'feedback' },
@@ -179,8 +199,7 @@ export async function startWorkers(): Promise<WorkerHarness> {
   const call: WorkerHarness['call'] = async (name, path, options = {}) => {
     const bearer = options.token === undefined ? await token(path) : options.token
     const hasBody = options.body !== undefined || options.raw !== undefined
-    const fetcher = await mf.getWorker(name)
-    const res = (await fetcher.fetch(`${PUBLIC_URL}${path}`, {
+    const res = (await mf.dispatchFetch(`https://${name}.workers.test${path}`, {
       method: options.method ?? (hasBody ? 'POST' : 'GET'),
       headers: {
         ...(bearer !== null ? { authorization: `Bearer ${bearer}` } : {}),
@@ -197,7 +216,10 @@ export async function startWorkers(): Promise<WorkerHarness> {
     return res
   }
 
-  return { mf, seen, logs, token, call }
+  const kv: WorkerHarness['kv'] = async (binding, name) =>
+    (await mf.getKVNamespace(binding, name)) as unknown as TestKv
+
+  return { mf, seen, logs, token, kv, call }
 }
 
 function kindOf(path: string): ResponseKind {
