@@ -65,7 +65,10 @@ describe.each(['prefetch', 'fetch'] as const)('imaging-study-complete with %s', 
     const card = cards[0]!
     expect(card.indicator).toBe('warning')
     expect(card.summary).toContain('Lung-RADS 4A')
-    const order = card.suggestions?.[0]?.actions?.[0]?.resource as Record<string, unknown>
+    const order = card.suggestions?.[0]?.actions?.[0]?.resource as unknown as Record<
+      string,
+      unknown
+    >
     expect(order).toMatchObject({
       resourceType: 'ServiceRequest',
       status: 'draft',
@@ -97,7 +100,10 @@ describe.each(['prefetch', 'fetch'] as const)('imaging-study-complete with %s', 
 
   it('incidental 7 mm nodule in a former smoker: Fleischner CT in 6–12 months', async () => {
     const { cards } = await studyComplete('incidental-7mm', mode)
-    const order = cards[0]?.suggestions?.[0]?.actions?.[0]?.resource as Record<string, unknown>
+    const order = cards[0]?.suggestions?.[0]?.actions?.[0]?.resource as unknown as Record<
+      string,
+      unknown
+    >
     expect(cards[0]?.detail).toContain('Fleischner')
     expect(order.occurrencePeriod).toEqual(getScenario('incidental-7mm').expected.followUpDate)
     expect(order.code).toMatchObject({ coding: [{ code: '29252-4' }] })

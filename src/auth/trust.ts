@@ -5,7 +5,7 @@
  * Parsed once at start-up; every mistake is reported with its path so a bad file fails loudly.
  * @see docs/security.md
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { isLoopbackHost, parseFhirServerBase, parseHttpUrl } from './url'
 
 /** Asymmetric JWS algorithms only: CDS Hooks forbids `none` and HMAC (T5). */

@@ -4,7 +4,7 @@
  * variables on Node, bindings and secrets on Workers) by the runtime entry, then passed to
  * `createApp`. Nothing else in the core reads the environment.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { parseTrustConfig, type TrustConfig } from '../auth/trust'
 import type { FindingKind } from '../clinical/types'
 

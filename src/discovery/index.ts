@@ -4,7 +4,7 @@
  * descriptions, prefetch templates and usage requirements), validates it at start-up and
  * renames the custom imaging hook to the configured name.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import declared from '../../discovery.json'
 import type { ServiceDefinition } from '../services/types'
 

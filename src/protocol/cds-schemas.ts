@@ -9,7 +9,7 @@
  * by an EHR; `extension` (§2.12) is allowed on each of them. Bodies clients send (feedback) and
  * FHIR resources are loose (J3).
  */
-import { z } from 'zod'
+import * as z from 'zod'
 
 type Json = Record<string, unknown>
 type Ctx = z.RefinementCtx

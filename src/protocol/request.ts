@@ -4,7 +4,7 @@
  * field, liberal where real clients are sloppy (the sandbox's `draftOrders` without `type`, empty
  * codings, `fhirServer` over http in development).
  */
-import { z } from 'zod'
+import * as z from 'zod'
 
 const nonEmpty = z.string().trim().min(1)
 
