@@ -37,6 +37,15 @@ export default tseslint.config(
           ],
         },
       ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value='zod'][importKind='value'] > ImportSpecifier[imported.name='z']",
+          message:
+            "Use `import * as z from 'zod'`: the named import defeats tree-shaking (Worker bundle size).",
+        },
+      ],
       'no-restricted-globals': [
         'error',
         { name: 'process', message: 'Read configuration in the runtime entry, not in the core.' },
