@@ -109,8 +109,20 @@ async function main() {
     smoking: { resourceType: 'Bundle', type: 'searchset', entry: [] },
     orders: byType('ServiceRequest'),
   }
-  const withPrefetch = JSON.stringify({ ...base, fhirServer: fhir.url, prefetch })
-  const fetching = JSON.stringify({ ...base, fhirServer: fhir.url })
+  const fhirAuthorization = {
+    access_token: 'bench-token',
+    token_type: 'Bearer',
+    expires_in: 300,
+    scope: 'patient/*.read',
+    subject: 'imaging-cds',
+  }
+  const withPrefetch = JSON.stringify({
+    ...base,
+    fhirServer: fhir.url,
+    fhirAuthorization,
+    prefetch,
+  })
+  const fetching = JSON.stringify({ ...base, fhirServer: fhir.url, fhirAuthorization })
 
   const rows = [
     await measure('bare Hono route', bareUrl, {}),
