@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFhirServer, type FhirTestServer } from '../demo/fhir-server'
 import { imagingStudyCompleteRequest, loadFixtureResources } from '../fixtures'
@@ -67,7 +68,12 @@ describe('serving over HTTP', () => {
   let url: string
   beforeAll(async () => {
     fhir = await startFhirServer({ resources: loadFixtureResources('screening-4a') })
-    proc = run({ PORT: '0', CDS_DEV_MODE: '1', CDS_HOOK_BUDGET_MS: '5000' })
+    proc = run({
+      PORT: '0',
+      CDS_DEV_MODE: '1',
+      CDS_HOOK_BUDGET_MS: '5000',
+      CDS_FEEDBACK_DB: ':memory:',
+    })
     url = await listening(proc)
   })
   afterAll(async () => {
@@ -92,6 +98,17 @@ describe('serving over HTTP', () => {
     await expectValidResponse(res, 'service')
     const { cards } = (await res.json()) as { cards: { indicator: string }[] }
     expect(cards.map((c) => c.indicator)).toEqual(['warning'])
+  })
+
+  it("answers the README's curl example (prefetch only, no FHIR server) with the 4A card", async () => {
+    const res = await fetch(`${url}/cds-services/imaging-ai-findings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: readFileSync('fixtures/requests/imaging-study-complete-prefetch.json'),
+    })
+    await expectValidResponse(res, 'service')
+    const { cards } = (await res.json()) as { cards: { summary: string }[] }
+    expect(cards.map((c) => c.summary)).toEqual([expect.stringContaining('Lung-RADS 4A')])
   })
 
   it('finishes in-flight requests on SIGTERM, then exits 0', async () => {
