@@ -84,8 +84,15 @@ export function startServer(config: AppConfig, deps: AppDeps = {}): Promise<Runn
         url,
         close: () =>
           new Promise<void>((done) => {
-            server.close(() => done())
-            // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
+            // Idle keep-alive sockets would hold close() open: close them now and as each
+            // in-flight request finishes (its socket turns idle), until the server has closed.
+            const sweep = setInterval(() => {
+              if ('closeIdleConnections' in server) server.closeIdleConnections()
+            }, 50)
+            server.close(() => {
+              clearInterval(sweep)
+              done()
+            })
             if ('closeIdleConnections' in server) server.closeIdleConnections()
           }),
       })
