@@ -156,6 +156,8 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
   app.onError((err, c) => {
     const logger = c.get('logger') ?? rootLogger
     if (err instanceof CdsError) {
+      // RFC 6750: say which scheme is expected, nothing about what was wrong.
+      if (err.status === 401) c.header('WWW-Authenticate', 'Bearer')
       if (err.status >= 500)
         logger.error('http.error', { status: err.status, message: err.message })
       return c.json(

@@ -7,6 +7,7 @@ import { setupServer } from 'msw/node'
 import { delay, http, HttpResponse } from 'msw'
 import type { Bundle, FhirResource } from 'fhir/r4'
 import { ACCESS_TOKEN, createHarness, FHIR_BASE, type Harness } from './support/harness'
+import { expectValidResponse } from './support/validate-responses'
 
 const patient: FhirResource = { resourceType: 'Patient', id: 'p1', birthDate: '1960-05-01' }
 const study: FhirResource = {
@@ -114,6 +115,19 @@ describe('discovery', () => {
 })
 
 describe('status codes', () => {
+  it('401 without detail for a call without a token, and for a forged one', async () => {
+    for (const authorization of [undefined, 'Bearer eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.']) {
+      const res = await h.app.request('http://localhost/cds-services', {
+        headers: authorization ? { authorization } : {},
+      })
+      await expectValidResponse(res, 'discovery')
+      expect(res.status).toBe(401)
+      expect(res.headers.get('www-authenticate')).toBe('Bearer')
+      const body = (await res.json()) as { issue: { diagnostics: string }[] }
+      expect(body.issue[0]!.diagnostics).toBe('Unauthorized')
+    }
+  })
+
   it('404 for an unknown service', async () => {
     const res = await h.call('/cds-services/nope', isc())
     expect(res.status).toBe(404)
