@@ -7,7 +7,7 @@
 import type { DiagnosticReport, FhirResource, ImagingStudy, Patient, ServiceRequest } from 'fhir/r4'
 import { resourcesOf } from '../prefetch'
 import { assembleEvidence, type PatientEvidence } from '../cards/evidence'
-import { ofType, readMissing, relativeRefs } from './reads'
+import { ofType, readMissing, relativeRef, relativeRefs } from './reads'
 import type { HookInput } from './types'
 
 export interface EvidenceScope {
@@ -38,8 +38,11 @@ export async function collectEvidence(
       )
     )
   }
+  // The study's reports; a report that names no study is kept only when the event names it.
   reports = reports.filter((r) =>
-    (r.imagingStudy ?? []).some((ref) => studyRefs.has(ref.reference ?? ''))
+    r.imagingStudy?.length
+      ? r.imagingStudy.some((ref) => studyRefs.has(relativeRef(ref.reference)))
+      : r.id === scope.reportId
   )
   const observations = ofType(all('findings'), 'Observation')
   const orders = ofType(all('orders'), 'ServiceRequest')

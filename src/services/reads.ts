@@ -8,6 +8,14 @@ import type { FhirResource, Reference } from 'fhir/r4'
 import type { FhirClient } from '../fhir/client'
 import type { Logger } from '../log'
 
+/** `Type/id` of a relative or absolute reference (version suffix dropped); '' for others. */
+export function relativeRef(reference: string | undefined): string {
+  const match = reference?.match(
+    /(?:^|\/)([A-Z][A-Za-z]+\/[A-Za-z0-9.-]{1,64})(?:\/_history\/[^/]+)?$/
+  )
+  return match?.[1] ?? ''
+}
+
 /** `Type/id` of every reference, deduplicated, skipping contained (`#id`) and absolute ones. */
 export function relativeRefs(refs: (Reference | undefined)[]): string[] {
   const out = new Set<string>()
