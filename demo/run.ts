@@ -23,6 +23,7 @@ import { renderCallHeader, renderCards, styleFor, type RenderStyle } from './ren
 import { demoCalls, type DemoCall } from './scenarios'
 import { loadFixtureResources, type FixtureHookRequest } from '../fixtures/index'
 import { signCdsJwt } from '../scripts/lib/sign'
+import { callCds } from '../scripts/lib/call'
 import { formatFeedbackReport } from '../scripts/feedback-report'
 import { parseConfig } from '../src/config'
 import { createLogger, type Logger } from '../src/log'
@@ -231,25 +232,12 @@ async function callService(
     iss: DEMO_ISSUER,
     aud: url,
   })
-  const started = performance.now()
-  const response = await fetch(url, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: {
-      accept: 'application/json',
-      authorization: `Bearer ${jwt}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const text = await response.text()
-  const ms = Math.round(performance.now() - started)
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = text
-  }
-  return { status: response.status, json, ms }
+  const { status, json, ms } = await callCds(
+    url,
+    jwt,
+    body === undefined ? undefined : JSON.stringify(body)
+  )
+  return { status, json, ms }
 }
 
 function explain(what: string, status: number, json: unknown): DemoFailure {

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { importPKCS8, type CryptoKey, type JWK } from 'jose'
 import { signCdsJwt } from './lib/sign'
+import { callCds } from './lib/call'
 
 const usage = `Usage: npm run hook -- --url <endpoint URL> --key <private JWK or PKCS8 PEM file> --iss <issuer>
   [--kid <key id, default: the JWK's kid>] [--alg ES384] [--body <request JSON file> (POST; GET without)]
@@ -62,25 +63,16 @@ async function main(): Promise<number> {
     jku: values.jku,
   })
   const body = values.body ? await readFile(values.body, 'utf8') : undefined
-  const response = await fetch(url, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: {
-      accept: 'application/json',
-      authorization: `Bearer ${jwt}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body,
-  })
+  const result = await callCds(url, jwt, body)
   console.log(
-    `${body === undefined ? 'GET' : 'POST'} ${aud} -> ${response.status} ${response.statusText}`
+    `${body === undefined ? 'GET' : 'POST'} ${aud} -> ${result.status} ${result.statusText}`
   )
-  const text = await response.text()
-  try {
-    console.log(JSON.stringify(JSON.parse(text), null, 2))
-  } catch {
-    if (text) console.log(text)
+  if (typeof result.json === 'string') {
+    if (result.json) console.log(result.json)
+  } else {
+    console.log(JSON.stringify(result.json, null, 2))
   }
-  return response.ok ? 0 : 1
+  return result.status >= 200 && result.status < 300 ? 0 : 1
 }
 
 main().then(
