@@ -111,6 +111,16 @@ describe('discovery', () => {
       services: { hook: string }[]
     }
     expect(body.services[0]!.hook).toBe('org.example.imaging-study-complete')
+    const renamedCall = await renamed.call(
+      '/cds-services/imaging-ai-findings',
+      isc({ hook: 'org.example.imaging-study-complete', prefetch: fullPrefetch })
+    )
+    expect(renamedCall.status).toBe(200)
+    const oldName = await renamed.call(
+      '/cds-services/imaging-ai-findings',
+      isc({ prefetch: fullPrefetch })
+    )
+    expect(oldName.status).toBe(400)
   })
 })
 
