@@ -203,6 +203,19 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
     expect(card.detail).toContain('between 2026-09-14 and 2027-03-14')
   })
 
+  it('axes 5.6 × 5.3 mm (average 5.45) in a never smoker: 5 mm, no routine follow-up', async () => {
+    const { card } = await oneCard(
+      incidental({
+        smokingStatus: [smoking('never')],
+        observations: [nodule({ long: 5.6, short: 5.3 })],
+      })
+    )
+    expect(card.summary).toContain('5 mm solid nodule')
+    expect(card.summary).toContain('no routine follow-up')
+    expect(card.detail).toContain('(average 5 mm)')
+    expect(card.suggestions).toBeUndefined()
+  })
+
   it('unknown smoking status is treated as high risk, and the card says so', async () => {
     const { card } = await oneCard(incidental())
     expect(card.detail).toMatch(/risk unknown.*high risk/i)

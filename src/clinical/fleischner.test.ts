@@ -65,10 +65,31 @@ describe('fleischnerRow: one case per row, at its boundaries', () => {
     expect(fleischnerRows.map((r) => r.id).filter((id) => !tested.has(id))).toEqual([])
   })
 
-  it('rounds the average half-up to whole mm after the 0.1 mm mean: axes 5.6 and 5.3 → 5.5 → 6', () => {
+  it('rounds the measured average once, to whole mm: axes 5.6 and 5.3 (5.45) → 5, not 5.5 → 6', () => {
     const result = fleischnerRow(nodule({ longAxisMm: 5.6, shortAxisMm: 5.3 }), lowSingle)
-    expect(result.averageMm).toBe(6)
-    expect(result.row?.id).toBe('solid-single-6-8-low-risk')
+    expect(result.averageMm).toBe(5)
+    expect(result.row?.id).toBe('solid-single-under-6-low-risk')
+  })
+
+  it('rounds a given mean of 5.45 mm to 5 and 8.45 mm to 8 (no 0.1 mm step first)', () => {
+    expect(fleischnerRow(nodule({ meanDiameterMm: 5.45 }), lowSingle).averageMm).toBe(5)
+    const r = fleischnerRow(nodule({ meanDiameterMm: 8.45 }), lowSingle)
+    expect([r.averageMm, r.row?.id]).toEqual([8, 'solid-single-6-8-low-risk'])
+  })
+
+  it('rounds the solid component once too: 5.45 mm is 5 (solid component < 6)', () => {
+    const r = fleischnerRow(
+      nodule({ solidness: 'part-solid', meanDiameterMm: 12, solidComponentMm: 5.45 }),
+      lowSingle
+    )
+    expect(r.solidComponentMm).toBe(5)
+    expect(r.row?.id).toBe('part-solid-single-6-plus-solid-under-6')
+  })
+
+  it('still rounds a true tie up: axes 5.6 and 5.4 (5.5) → 6', () => {
+    expect(fleischnerRow(nodule({ longAxisMm: 5.6, shortAxisMm: 5.4 }), lowSingle).averageMm).toBe(
+      6
+    )
   })
 })
 

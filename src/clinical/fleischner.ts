@@ -4,7 +4,7 @@
  * §2.2 solid, §2.3 subsolid) and the evaluator that picks a row. Sizes are the average diameter
  * rounded half-up to a whole millimetre: bands < 6, 6–8 (6, 7 and 8 mm) and > 8 (9 mm and up).
  */
-import { inBounds, noduleDiameters, toWholeMm, type Bounds } from './measure'
+import { averageDiameterMm, inBounds, toWholeMm, type Bounds } from './measure'
 import type { FollowUp, NoduleFacts, SmokingRisk } from './types'
 
 /** `subsolid` rows cover multiple ground-glass and part-solid nodules together. */
@@ -133,9 +133,11 @@ export function fleischnerRow(
   patient: { multiple: boolean; risk: SmokingRisk }
 ): FleischnerResult {
   const notes: string[] = []
-  const { d, s } = noduleDiameters(nodule)
-  const averageMm = d !== undefined ? toWholeMm(d) : undefined
-  const solidComponentMm = s !== undefined ? toWholeMm(s) : undefined
+  // Whole mm from the measured values, not from the 0.1 mm Lung-RADS figure (no double rounding).
+  const average = averageDiameterMm(nodule)
+  const averageMm = average !== undefined ? toWholeMm(average) : undefined
+  const solidComponentMm =
+    nodule.solidComponentMm !== undefined ? toWholeMm(nodule.solidComponentMm) : undefined
   const multiplicity = patient.multiple ? 'multiple' : 'single'
   if (!nodule.solidness) notes.push('Solidness not given: assessed as a solid nodule.')
   const solidness = nodule.solidness ?? 'solid'

@@ -12,6 +12,7 @@ export {
   toWholeMm,
   meanOfAxes,
   noduleDiameters,
+  averageDiameterMm,
   inBounds,
   type Bounds,
 } from './measure'

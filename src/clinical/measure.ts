@@ -48,17 +48,25 @@ export function boundsText(name: string, bounds: Bounds): string {
 export const meanOfAxes = (longMm: number, shortMm: number) => toTenthMm((longMm + shortMm) / 2)
 
 /**
- * Total (`d`) and solid-component (`s`) mean diameters to 0.1 mm: `d` from the given mean, else
- * from the axes. Fleischner rounds these further to whole millimetres.
+ * The average diameter as measured, before any guideline rounding: the given mean, else the
+ * mean of the long and short axes. Each guideline rounds this value once, its own way; rounding
+ * it to 0.1 mm first and then to whole mm would move 5.45 mm (Fleischner 5 mm) up to 6 mm.
+ */
+export function averageDiameterMm(nodule: NoduleFacts): number | undefined {
+  const { meanDiameterMm, longAxisMm, shortAxisMm } = nodule
+  if (meanDiameterMm !== undefined) return meanDiameterMm
+  return longAxisMm !== undefined && shortAxisMm !== undefined
+    ? (longAxisMm + shortAxisMm) / 2
+    : undefined
+}
+
+/**
+ * Total (`d`) and solid-component (`s`) mean diameters rounded to 0.1 mm (Lung-RADS v2022).
+ * Fleischner rounds the unrounded values from {@link averageDiameterMm} to whole millimetres.
  */
 export function noduleDiameters(nodule: NoduleFacts): { d?: number; s?: number } {
-  const { meanDiameterMm, longAxisMm, shortAxisMm, solidComponentMm } = nodule
-  const d =
-    meanDiameterMm !== undefined
-      ? toTenthMm(meanDiameterMm)
-      : longAxisMm !== undefined && shortAxisMm !== undefined
-        ? meanOfAxes(longAxisMm, shortAxisMm)
-        : undefined
-  const s = solidComponentMm !== undefined ? toTenthMm(solidComponentMm) : undefined
+  const average = averageDiameterMm(nodule)
+  const d = average !== undefined ? toTenthMm(average) : undefined
+  const s = nodule.solidComponentMm !== undefined ? toTenthMm(nodule.solidComponentMm) : undefined
   return { d, s }
 }

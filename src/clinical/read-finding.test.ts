@@ -145,19 +145,20 @@ describe('readFindings: the contract example', () => {
 })
 
 describe('readFindings: nodule components', () => {
-  it('computes the mean from the axes when it is not given, rounded to 0.1 mm', () => {
+  it('computes the mean from the axes when it is not given, unrounded (each guideline rounds)', () => {
     const obs = observation('o', {
       component: [mm(SCT, '103339001', 10.1), mm(SCT, '103340004', 8.7)],
     })
-    expect(readOne(obs).nodule?.meanDiameterMm).toBe(9.4)
+    expect(readOne(obs).nodule?.meanDiameterMm).toBeCloseTo(9.4, 10)
     const tie = observation('o', {
       component: [mm(SCT, '103339001', 6.0), mm(SCT, '103340004', 5.9)],
     })
-    expect(readOne(tie).nodule?.meanDiameterMm).toBe(6.0)
-    const binaryTie = observation('o', {
-      component: [mm(SCT, '103339001', 6.1), mm(SCT, '103340004', 5.8)],
+    expect(readOne(tie).nodule?.meanDiameterMm).toBeCloseTo(5.95, 10)
+    // Fleischner must see 5.45 (→ 5 mm), not a 0.1 mm figure of 5.5 (→ 6 mm).
+    const fleischnerTie = observation('o', {
+      component: [mm(SCT, '103339001', 5.6), mm(SCT, '103340004', 5.3)],
     })
-    expect(readOne(binaryTie).nodule?.meanDiameterMm).toBe(6.0)
+    expect(readOne(fleischnerTie).nodule?.meanDiameterMm).toBeCloseTo(5.45, 10)
   })
 
   it('prefers a given mean over the axes', () => {

@@ -7,7 +7,6 @@
 import type { Observation, ObservationComponent } from 'fhir/r4'
 import { anyCodingIs, codeSystem, componentCode } from './codes'
 import { codingsOf, conceptWords, quantityMm } from './fhir-values'
-import { meanOfAxes } from './measure'
 import type { NoduleChange, NoduleFacts, NodulePosition, Solidness } from './types'
 
 interface QualifierValue<T> {
@@ -89,8 +88,9 @@ function readSize(
 }
 
 /**
- * The nodule facts of one Observation. When no mean diameter is given it is computed from the
- * long and short axes and rounded to 0.1 mm (Lung-RADS v2022). No change component means
+ * The nodule facts of one Observation. When no mean diameter is given it is the mean of the long
+ * and short axes, left unrounded: Lung-RADS rounds it to 0.1 mm and Fleischner to whole mm, each
+ * from the measured value. No change component means
  * `baseline`; an unrecognised one is also read as baseline, with a note.
  */
 export function readNoduleFacts(observation: Observation, notes: string[]): NoduleFacts {
@@ -107,7 +107,7 @@ export function readNoduleFacts(observation: Observation, notes: string[]): Nodu
   const meanDiameterMm =
     givenMean ??
     (longAxisMm !== undefined && shortAxisMm !== undefined
-      ? meanOfAxes(longAxisMm, shortAxisMm)
+      ? (longAxisMm + shortAxisMm) / 2
       : undefined)
   const solidness = readQualifier(
     component(componentCode.solidness),
