@@ -99,7 +99,8 @@ export const lungRadsRows: readonly LungRadsRow[] = [
   { id: 'part-solid-growing-s-ge4', type: 'part-solid', change: ['growing'], s: { min: 4 }, category: '4B',
     rule: 'Part-solid nodule, growing, solid component ≥ 4 mm' },
 
-  // A growing GGN ≥ 30 mm has no row: 4X needs suspicious features the AI does not report.
+  // A growing GGN ≥ 30 mm has no row of its own; the evaluator reads it by size as new (threshold
+  // crossing, §1.1). 4X needs suspicious features the AI does not report.
   { id: 'ground-glass-lt30', type: 'ground-glass', change: anyChange, d: { max: 30 }, category: '2',
     rule: 'Non-solid nodule < 30 mm (baseline, new, growing or unchanged)' },
   { id: 'ground-glass-ge30-stable', type: 'ground-glass', change: ['stable', 'decreased'], d: { min: 30 }, category: '2',

@@ -127,13 +127,20 @@ describe('lungRadsCategory: gaps and assumptions', () => {
     )
   })
 
-  it('has no row for a growing GGN ≥ 30 mm (4X needs suspicious features)', () => {
+  it('categorises a growing GGN ≥ 30 mm by size as new (3), not "no category", with a 4X note', () => {
     const result = lungRadsCategory(
       nodule({ solidness: 'ground-glass', meanDiameterMm: 31, change: 'growing' })
     )
-    expect(result.category).toBeUndefined()
-    expect(result.missing).toBeUndefined()
-    expect(result.notes.join(' ')).toMatch(/No Lung-RADS v2022 row fits a growing ground-glass/)
+    expect(result.category).toBe('3')
+    expect(result.row?.id).toBe('ground-glass-ge30-baseline-new')
+    expect(result.notes.join(' ')).toMatch(/categorised by size as new.*4X/)
+  })
+
+  it('keeps a growing GGN of 29.9 mm in its own row (2)', () => {
+    const result = lungRadsCategory(
+      nodule({ solidness: 'ground-glass', meanDiameterMm: 29.9, change: 'growing' })
+    )
+    expect([result.category, result.notes]).toEqual(['2', []])
   })
 
   it('has no row for a growing subsegmental airway nodule', () => {

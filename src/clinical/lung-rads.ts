@@ -77,6 +77,8 @@ function findRow(
  * The Lung-RADS v2022 category of one nodule and the row that gives it. Benign features give 1
  * whatever the size. A stable or smaller nodule of a type with no such row is categorised by size
  * as at baseline, with a note: stepped management needs the prior category, which the AI lacks.
+ * A growing nodule with no growth row for its size is categorised by size as new (threshold
+ * crossing, §1.1), with a note.
  */
 export function lungRadsCategory(nodule: NoduleFacts): LungRadsResult {
   const notes: string[] = []
@@ -94,6 +96,18 @@ export function lungRadsCategory(nodule: NoduleFacts): LungRadsResult {
         `Nodule is ${nodule.change}: categorised by size as at baseline. Lung-RADS stepped management (3 stable at 6 months → 2; 4A stable at 3 months → 3) needs the prior category and may lower it.`
       )
       found = asBaseline
+    }
+  }
+  if (!found.row && !found.missing && nodule.change === 'growing') {
+    // §1.1 "threshold crossing": a nodule that enlarges into a higher size category is
+    // re-categorised by size. The only sized row family with no growing row is a non-solid
+    // nodule ≥ 30 mm; reading it as new (3) beats giving a growing nodule no category at all.
+    const asNew = findRow(types, 'new', d, s)
+    if (asNew.row?.d) {
+      notes.push(
+        `Growing ${types[0]} nodule with no Lung-RADS row for growth at this size: categorised by size as new. Consider 4X if it has suspicious features (e.g. a non-solid nodule that doubles within a year).`
+      )
+      found = asNew
     }
   }
   if (found.row) return { category: found.row.category, row: found.row, notes }
