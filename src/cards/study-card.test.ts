@@ -216,9 +216,22 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
     expect(card.suggestions).toBeUndefined()
   })
 
+  it('a 12 mm nodule the AI calls calcified: no routine follow-up, no order, no warning', async () => {
+    const obs = nodule({ mean: 12 })
+    obs.component!.push({
+      code: { coding: [{ system: 'urn:imaging-cds:finding-qualifier', code: 'benign-feature' }] },
+      valueBoolean: true,
+    })
+    const { card } = await oneCard(incidental({ observations: [obs] }))
+    expect(card.indicator).toBe('info')
+    expect(card.summary).toContain('no routine follow-up')
+    expect(card.suggestions).toBeUndefined()
+    expect(card.detail).toMatch(/Confirm the pattern on the images/)
+  })
+
   it('unknown smoking status is treated as high risk, and the card says so', async () => {
     const { card } = await oneCard(incidental())
-    expect(card.detail).toMatch(/risk unknown.*high risk/i)
+    expect(card.detail).toMatch(/Smoking status unknown or not recorded: managed as high risk/)
   })
 
   it('under 35: no guideline interval, no suggestion, and the card says why', async () => {

@@ -197,9 +197,7 @@ describe('Fleischner on incidental nodules', () => {
     )
     expect(a.category).toBe('solid-single-under-6-high-risk')
     expect(a.followUp).toEqual({ order: 'ct-chest', months: { from: 12 }, optional: true })
-    expect(a.caveats).toContain(
-      'Patient risk unknown (no smoking status found): managed as high risk.'
-    )
+    expect(a.caveats).toContain('Smoking status unknown or not recorded: managed as high risk.')
   })
 
   it('applies at 35 but not under 35', () => {

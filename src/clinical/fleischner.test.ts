@@ -49,6 +49,7 @@ const cases: Case[] = [
   ['part-solid single 12, solid 5.5', { solidness: 'part-solid', meanDiameterMm: 12, solidComponentMm: 5.5 }, low, 'part-solid-single-solid-6-plus'],
   ['ground-glass multiple 5.4', { solidness: 'ground-glass', meanDiameterMm: 5.4 }, multipleLow, 'subsolid-multiple-under-6'],
   ['part-solid multiple 5.5', { solidness: 'part-solid', meanDiameterMm: 5.5, solidComponentMm: 2 }, multipleHigh, 'subsolid-multiple-6-plus'],
+  ['benign calcification overrides a 20 mm solid nodule', { meanDiameterMm: 20, benignFeature: true }, high, 'benign-feature'],
 ]
 
 describe('fleischnerRow: one case per row, at its boundaries', () => {
@@ -165,9 +166,7 @@ describe('fleischnerRow: risk, gaps and notes', () => {
       risk: 'unknown',
     })
     expect(result.row?.id).toBe('solid-single-under-6-high-risk')
-    expect(result.notes).toContain(
-      'Patient risk unknown (no smoking status found): managed as high risk.'
-    )
+    expect(result.notes).toContain('Smoking status unknown or not recorded: managed as high risk.')
   })
 
   it('does not mention risk when the row does not depend on it', () => {
@@ -197,10 +196,49 @@ describe('fleischnerRow: risk, gaps and notes', () => {
     expect(result.notes).toContain('Solidness not given: assessed as a solid nodule.')
   })
 
-  it('notes a benign feature without changing the row', () => {
-    const result = fleischnerRow(nodule({ meanDiameterMm: 12, benignFeature: true }), lowSingle)
-    expect(result.row?.id).toBe('solid-single-over-8')
-    expect(result.notes.join(' ')).toMatch(/benign calcification or fat/)
+  it.each<[string, Partial<NoduleFacts>, boolean]>([
+    ['a 12 mm calcified solid nodule', { meanDiameterMm: 12 }, false],
+    ['several calcified nodules', { meanDiameterMm: 7 }, true],
+    [
+      'a part-solid nodule with fat',
+      { solidness: 'part-solid', meanDiameterMm: 14, solidComponentMm: 9 },
+      false,
+    ],
+    ['a benign nodule without a size', {}, false],
+  ])(
+    'benign calcification or fat: %s → no routine follow-up, not high suspicion',
+    (_n, facts, multiple) => {
+      const result = fleischnerRow(nodule({ ...facts, benignFeature: true }), {
+        multiple,
+        risk: 'high',
+      })
+      expect(result.row?.id).toBe('benign-feature')
+      expect(result.row?.followUp).toBeUndefined()
+      expect(result.row?.additionalFollowUps).toBeUndefined()
+      expect(result.highSuspicion).toBe(false)
+      expect(result.missing).toBeUndefined()
+      expect(result.notes.join(' ')).toMatch(/benign calcification or macroscopic fat.*Confirm/)
+    }
+  )
+
+  it('words the benign row without a size band or multiplicity', () => {
+    const row = fleischnerRows.find((r) => r.id === 'benign-feature')!
+    expect(fleischnerRule(row)).toBe('Nodule with benign calcification or macroscopic fat')
+  })
+
+  it.each<[NoduleFacts['change'], RegExp]>([
+    ['growing', /Growing since the prior exam.*consider work-up/],
+    ['stable', /Stable since the prior exam.*Compare with the prior/],
+    ['decreased', /Smaller than on the prior exam.*Compare with the prior/],
+  ])('a %s nodule keeps its size row and says what the comparison means', (change, note) => {
+    const result = fleischnerRow(nodule({ meanDiameterMm: 4, change }), lowSingle)
+    expect(result.row?.id).toBe('solid-single-under-6-low-risk')
+    expect(result.notes.join(' ')).toMatch(note)
+  })
+
+  it('adds no comparison note for a baseline or new nodule', () => {
+    for (const change of ['baseline', 'new'] as const)
+      expect(fleischnerRow(nodule({ meanDiameterMm: 4, change }), lowSingle).notes).toEqual([])
   })
 })
 

@@ -7,14 +7,19 @@
 import { averageDiameterMm, inBounds, toWholeMm, type Bounds } from './measure'
 import type { FollowUp, NoduleFacts, SmokingRisk } from './types'
 
-/** `subsolid` rows cover multiple ground-glass and part-solid nodules together. */
-export type FleischnerNoduleType = 'solid' | 'ground-glass' | 'part-solid' | 'subsolid'
+/**
+ * `subsolid` rows cover multiple ground-glass and part-solid nodules together; `benign-feature`
+ * is a nodule with benign calcification or macroscopic fat, whatever its density.
+ */
+export type FleischnerNoduleType =
+  'solid' | 'ground-glass' | 'part-solid' | 'subsolid' | 'benign-feature'
 
 export interface FleischnerRow {
   /** Used as the assessment category, e.g. `solid-single-6-8-high-risk`. */
   id: string
   nodule: FleischnerNoduleType
-  multiplicity: 'single' | 'multiple'
+  /** `any`: the row applies to one nodule or several alike. */
+  multiplicity: 'single' | 'multiple' | 'any'
   /** Band of the average diameter, whole mm. */
   size: FleischnerSizeBand
   /** Band of the solid component's average diameter, whole mm (part-solid only). */
@@ -34,6 +39,7 @@ export const fleischnerSizeBands = {
   '6-8': { text: '6–8 mm', bounds: { min: 6, max: 9 } },
   'over-8': { text: '> 8 mm', bounds: { min: 9 } },
   '6-plus': { text: '≥ 6 mm', bounds: { min: 6 } },
+  any: { text: 'any size', bounds: {} },
 } as const satisfies Record<string, { text: string; bounds: Bounds }>
 
 export type FleischnerSizeBand = keyof typeof fleischnerSizeBands
@@ -46,9 +52,20 @@ const optionalCtAt12: FollowUp = { ...ct(12), optional: true }
 /** PET/CT is one of several options in these rows, to arrange now rather than at an interval. */
 const petCtOption: FollowUp = { order: 'pet-ct', months: { from: 0 }, optional: true }
 
-/** The rows of §2.2 and §2.3; within a nodule type and multiplicity they do not overlap. */
+/**
+ * The rows of §2.2 and §2.3; within a nodule type and multiplicity they do not overlap.
+ *
+ * The benign-feature row is not in the §2.2/§2.3 tables: Fleischner 2017 manages indeterminate
+ * nodules, and a nodule with a benign calcification pattern or macroscopic fat (granuloma,
+ * hamartoma) needs no follow-up [U: from the 2017 paper's scope, not from the reference's
+ * tables; it mirrors the Lung-RADS benign-feature override of §1.3]. Without it a 12 mm calcified
+ * granuloma got "consider CT at 3 months, PET/CT, or tissue sampling".
+ */
 // prettier-ignore
 export const fleischnerRows: readonly FleischnerRow[] = [
+  { id: 'benign-feature', nodule: 'benign-feature', multiplicity: 'any', size: 'any',
+    recommendation: 'No routine follow-up: benign calcification or macroscopic fat is not an indeterminate nodule.' },
+
   { id: 'solid-single-under-6-low-risk', nodule: 'solid', multiplicity: 'single', size: 'under-6', risk: 'low',
     recommendation: 'No routine follow-up.' },
   { id: 'solid-single-under-6-high-risk', nodule: 'solid', multiplicity: 'single', size: 'under-6', risk: 'high',
@@ -97,19 +114,39 @@ const typeNames: Record<FleischnerNoduleType, string> = {
   'ground-glass': 'Ground-glass nodule',
   'part-solid': 'Part-solid nodule',
   subsolid: 'Subsolid nodules',
+  'benign-feature': 'Nodule with benign calcification or macroscopic fat',
 }
 
 /** A row in words, e.g. "Solid nodule, single, 6–8 mm, high risk". */
 export function fleischnerRule(row: FleischnerRow): string {
   return [
     typeNames[row.nodule],
-    row.multiplicity,
-    fleischnerSizeBands[row.size].text,
+    row.multiplicity !== 'any' && row.multiplicity,
+    row.size !== 'any' && fleischnerSizeBands[row.size].text,
     row.solidComponent && `solid component ${fleischnerSizeBands[row.solidComponent].text}`,
     row.risk && `${row.risk} risk`,
   ]
     .filter(Boolean)
     .join(', ')
+}
+
+/**
+ * Fleischner's rows assume a newly found nodule. When the AI compared with a prior exam, the
+ * card says what that comparison means for the row, so a growing nodule is not read as
+ * "no routine follow-up" without comment.
+ */
+const changeNotes: Readonly<Record<NoduleFacts['change'], readonly string[]>> = {
+  baseline: [],
+  new: [],
+  growing: [
+    'Growing since the prior exam: the Fleischner rows are for newly found nodules and do not allow for growth, which is suspicious. Compare with the prior and consider work-up.',
+  ],
+  stable: [
+    'Stable since the prior exam: the Fleischner row assumes a newly found nodule; documented stability may mean less or no further follow-up. Compare with the prior.',
+  ],
+  decreased: [
+    'Smaller than on the prior exam, which favours a benign or inflammatory cause; the Fleischner row assumes a newly found nodule. Compare with the prior.',
+  ],
 }
 
 export interface FleischnerResult {
@@ -141,18 +178,33 @@ export function fleischnerRow(
   const multiplicity = patient.multiple ? 'multiple' : 'single'
   if (!nodule.solidness) notes.push('Solidness not given: assessed as a solid nodule.')
   const solidness = nodule.solidness ?? 'solid'
-  const type: FleischnerNoduleType =
-    solidness !== 'solid' && patient.multiple ? 'subsolid' : solidness
+  const type: FleischnerNoduleType = nodule.benignFeature
+    ? 'benign-feature'
+    : solidness !== 'solid' && patient.multiple
+      ? 'subsolid'
+      : solidness
   const risk = patient.risk === 'low' ? 'low' : 'high'
   if (nodule.benignFeature) {
+    // The benign call is the AI's; a wrong one would drop a follow-up, so the reader is told.
     notes.push(
-      'The AI reports benign calcification or fat: benign-appearing nodules usually need no follow-up; the size-based row is shown unchanged.'
+      'The AI reports benign calcification or macroscopic fat: no follow-up is recommended for a benign-appearing nodule. Confirm the pattern on the images.'
     )
   }
+  notes.push(...changeNotes[nodule.change])
   const highSuspicion = (row?: FleischnerRow) =>
     Boolean(row?.highSuspicion) ||
     (solidness === 'part-solid' && solidComponentMm !== undefined && solidComponentMm >= 6)
 
+  const benign = fleischnerRows.find((r) => r.nodule === 'benign-feature')
+  if (type === 'benign-feature' && benign) {
+    return {
+      row: benign,
+      ...(averageMm !== undefined && { averageMm }),
+      ...(solidComponentMm !== undefined && { solidComponentMm }),
+      highSuspicion: false,
+      notes,
+    }
+  }
   if (averageMm === undefined) {
     notes.push('No nodule diameter given: no Fleischner recommendation computed.')
     return { missing: 'diameter', highSuspicion: highSuspicion(), notes }
@@ -160,7 +212,7 @@ export function fleischnerRow(
   const candidates = fleischnerRows.filter(
     (r) =>
       r.nodule === type &&
-      r.multiplicity === multiplicity &&
+      (r.multiplicity === multiplicity || r.multiplicity === 'any') &&
       (r.risk === undefined || r.risk === risk) &&
       inBounds(averageMm, fleischnerSizeBands[r.size].bounds)
   )
@@ -186,7 +238,7 @@ export function fleischnerRow(
     }
   }
   if (row.risk && patient.risk === 'unknown') {
-    notes.push('Patient risk unknown (no smoking status found): managed as high risk.')
+    notes.push('Smoking status unknown or not recorded: managed as high risk.')
   }
   return { row, ...sizes, highSuspicion: highSuspicion(row), notes }
 }
