@@ -10,8 +10,8 @@ describe('summaries fit 139 characters by construction', () => {
     [
       'nodules',
       words.summary.nodules({
-        guideline: 'lung-rads-v2022',
-        category: '4X',
+        guideline: 'fleischner-2017',
+        category: 'part-solid-single-solid-6-plus',
         sizeMm: 123.45,
         decimals: 1,
         solidness: 'part-solid',
@@ -22,6 +22,7 @@ describe('summaries fit 139 characters by construction', () => {
           order: 'ct-chest',
           months: { from: 12, to: 24 },
           optional: true,
+          then: { months: { from: 18, to: 24 }, optional: true },
         },
         lowConfidence: true,
       }),
@@ -57,6 +58,43 @@ describe('summaries fit 139 characters by construction', () => {
   it.each(cases)('%s', (_, summary) => {
     expect(summary.length).toBeLessThanOrEqual(SUMMARY_MAX)
     expect(fitSummary(summary)).toBe(summary)
+  })
+})
+
+describe('nodule summary: the next step', () => {
+  const base = {
+    guideline: 'fleischner-2017' as const,
+    category: 'solid-single-6-8-high-risk',
+    sizeMm: 7,
+    decimals: 0,
+    solidness: 'solid' as const,
+    lowConfidence: false,
+  }
+  const plan = {
+    kind: 'follow-up' as const,
+    order: 'ct-chest' as const,
+    months: { from: 6, to: 12 },
+    then: { months: { from: 18, to: 24 } },
+  }
+
+  it('says the 18–24 month step after the first follow-up', () => {
+    expect(words.summary.nodules({ ...base, site: 'RUL', more: 0, plan })).toBe(
+      'Fleischner: 7 mm solid nodule, RUL — CT chest in 6–12 months, then again at 18–24 months (AI, preliminary)'
+    )
+  })
+
+  it('drops only the next step, never the AI marker, when space runs out', () => {
+    const summary = words.summary.nodules({
+      ...base,
+      sizeMm: 123,
+      solidness: 'part-solid',
+      site: longWords,
+      more: 12,
+      lowConfidence: true,
+      plan: { ...plan, then: { ...plan.then, optional: true } },
+    })
+    expect(summary.length).toBeLessThanOrEqual(SUMMARY_MAX)
+    expect(summary).toMatch(/CT chest in 6–12 months \(AI, low confidence\)$/)
   })
 })
 

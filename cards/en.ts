@@ -8,7 +8,7 @@
  * from FHIR (names, model strings) go through `md()` before they reach Markdown.
  */
 import type { GuidelineName, NoduleChange, NodulePosition, Solidness } from '../src/clinical/types'
-import { clip, md, round } from './text'
+import { SUMMARY_MAX, clip, md, round } from './text'
 
 type OrderKind = 'ldct' | 'ct-chest' | 'pet-ct'
 type Months = { from: number; to?: number }
@@ -16,7 +16,14 @@ type Verdict = 'matches' | 'early' | 'duplicate' | 'different' | 'unknown-code'
 
 /** What a nodule card's summary says will happen next. */
 export type Plan =
-  | { kind: 'follow-up'; order: OrderKind; months: Months; optional?: boolean }
+  | {
+      kind: 'follow-up'
+      order: OrderKind
+      months: Months
+      optional?: boolean
+      /** The guideline's next step (Fleischner "then CT at 18–24 months"), months after the study. */
+      then?: { months: Months; optional?: boolean }
+    }
   | { kind: 'ordered'; order: OrderKind }
   | { kind: 'none'; guideline: GuidelineName; category?: string }
 
@@ -92,6 +99,9 @@ const interval = (m: Months) =>
     : m.from === 0
       ? 'now'
       : `in ${m.from} months`
+/** `18–24 months` or `12 months`. */
+const months = (m: Months) =>
+  (m.to && m.to !== m.from ? `${m.from}–${m.to}` : `${m.from}`) + ' months'
 const categoryName = (guideline: GuidelineName, category?: string) =>
   guideline === 'lung-rads-v2022' && category ? `Lung-RADS ${category}` : undefined
 const withLungRads = (category: string) =>
@@ -111,8 +121,12 @@ function site(location: string | undefined, budget = 20): string | undefined {
 
 function planWords(plan: Plan): string {
   switch (plan.kind) {
-    case 'follow-up':
-      return `${orderShort[plan.order]} ${interval(plan.months)}${plan.optional ? ' (optional)' : ''}`
+    case 'follow-up': {
+      const then = plan.then
+        ? `, then ${plan.then.optional ? 'consider ' : ''}again at ${months(plan.then.months)}`
+        : ''
+      return `${orderShort[plan.order]} ${interval(plan.months)}${plan.optional ? ' (optional)' : ''}${then}`
+    }
     case 'ordered':
       return `${orderShort[plan.order]} already ordered`
     case 'none':
@@ -148,7 +162,13 @@ export const en = {
       const where = site(n.site) ? `, ${site(n.site)}` : ''
       const more = n.more > 0 ? ` (+${n.more} more)` : ''
       const tail = n.lowConfidence ? '(AI, low confidence)' : '(AI, preliminary)'
-      return `${label}: ${noduleNoun(n)}${where}${more} — ${planWords(n.plan)} ${tail}`
+      const text = (plan: Plan) =>
+        `${label}: ${noduleNoun(n)}${where}${more} — ${planWords(plan)} ${tail}`
+      const full = text(n.plan)
+      // The next step is the part to drop when space runs out; the detail always says it.
+      if (full.length <= SUMMARY_MAX || n.plan.kind !== 'follow-up' || !n.plan.then) return full
+      const { then: _then, ...first } = n.plan
+      return text(first)
     },
     /** e.g. `AI: suspected pulmonary embolism on CTA chest — review now`. */
     finding(f: {
@@ -276,6 +296,13 @@ export const en = {
       const below = how.suggested ? ' A draft order is suggested below.' : ''
       return `**Recommended follow-up${optional}:** ${md(order)} ${interval(months)}, ${when}.${below}`
     },
+    /** The next step after the follow-up, which is said but not ordered (it depends on the first). */
+    followUpThen: (
+      order: string,
+      m: Months,
+      how: { optional: boolean; due?: { start: string; end?: string } }
+    ) =>
+      `**Then:** ${how.optional ? 'consider ' : ''}${md(order)} at ${months(m)} after the study${how.due ? ` (${how.due.end ? `${how.due.start} to ${how.due.end}` : how.due.start})` : ''}, if the follow-up shows no change. Not ordered now: it depends on that result.`,
     followUpNoDate: (order: string, months: Months) =>
       `**Recommended follow-up:** ${md(order)} ${interval(months)} after the study (study date unknown, so no order is suggested).`,
     alreadyOrdered: (o: OrderFacts) =>

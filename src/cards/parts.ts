@@ -173,6 +173,18 @@ export function detailMarkdown(
         )
       )
     else sections.push(d.followUpNoDate(orderLabel, a.followUp.months))
+    const then = a.followUp.then
+    if (then) {
+      const due = subject.study.studyDate
+        ? dueWindow(subject.study.studyDate, { order: a.followUp.order, months: then.months })
+        : undefined
+      sections.push(
+        d.followUpThen(orderLabel, then.months, {
+          optional: !!then.optional,
+          ...(due ? { due: { start: due.start, ...(due.end ? { end: due.end } : {}) } } : {}),
+        })
+      )
+    }
   }
   // The disagreement already has its own sentence above; do not repeat the assessment's caveat.
   const restatesDisagreement = (c: string) =>

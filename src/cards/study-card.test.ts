@@ -189,8 +189,13 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
     const [issued] = await cardsFor(incidental({ smokingStatus: [smoking('former')] }))
     const { card } = issued!
     expect(card.summary).toBe(
-      'Fleischner: 7 mm solid nodule, RUL — CT chest in 6–12 months (AI, preliminary)'
+      'Fleischner: 7 mm solid nodule, RUL — CT chest in 6–12 months, then again at 18–24 months (AI, preliminary)'
     )
+    // The second step is said with its dates, and not ordered (it depends on the first result).
+    expect(card.detail).toContain(
+      '**Then:** CT Chest WO contrast at 18–24 months after the study (2027-09-14 to 2028-03-14)'
+    )
+    expect(card.suggestions).toHaveLength(1)
     const order = createdOrder(issued!)!
     expect(order.code?.coding?.[0]).toMatchObject({ system: LOINC, code: '29252-4' })
     expect(order.occurrencePeriod).toEqual({ start: '2026-09-14', end: '2027-03-14' })
@@ -227,6 +232,12 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
     expect(card.summary).toContain('no routine follow-up')
     expect(card.suggestions).toBeUndefined()
     expect(card.detail).toMatch(/Confirm the pattern on the images/)
+  })
+
+  it('a 7 mm nodule in a never smoker: "then consider" the 18–24 month CT', async () => {
+    const { card } = await oneCard(incidental({ smokingStatus: [smoking('never')] }))
+    expect(card.summary).toContain('CT chest in 6–12 months, then consider again at 18–24 months')
+    expect(card.detail).toContain('**Then:** consider CT Chest WO contrast at 18–24 months')
   })
 
   it('unknown smoking status is treated as high risk, and the card says so', async () => {

@@ -40,6 +40,7 @@ export function findingSummary(subject: CardSubject, state: FollowUpState): stri
             order: a.followUp.order,
             months: a.followUp.months,
             ...(a.followUp.optional ? { optional: true } : {}),
+            ...(a.followUp.then ? { then: a.followUp.then } : {}),
           }
       : { kind: 'none', guideline: a.guideline, ...(a.category ? { category: a.category } : {}) }
     return words.summary.nodules({

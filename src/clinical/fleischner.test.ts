@@ -100,9 +100,19 @@ describe('follow-up encoding', () => {
   it.each<[string, FollowUp | undefined]>([
     ['solid-single-under-6-low-risk', undefined],
     ['solid-single-under-6-high-risk', { order: 'ct-chest', months: { from: 12 }, optional: true }],
-    ['solid-single-6-8-low-risk', { order: 'ct-chest', months: { from: 6, to: 12 } }],
+    [
+      'solid-single-6-8-low-risk',
+      {
+        order: 'ct-chest',
+        months: { from: 6, to: 12 },
+        then: { months: { from: 18, to: 24 }, optional: true },
+      },
+    ],
     ['solid-single-over-8', { order: 'ct-chest', months: { from: 3 } }],
-    ['solid-multiple-6-8-high-risk', { order: 'ct-chest', months: { from: 3, to: 6 } }],
+    [
+      'solid-multiple-6-8-high-risk',
+      { order: 'ct-chest', months: { from: 3, to: 6 }, then: { months: { from: 18, to: 24 } } },
+    ],
     ['ground-glass-single-under-6', undefined],
     ['ground-glass-single-6-plus', { order: 'ct-chest', months: { from: 6, to: 12 } }],
     ['part-solid-single-under-6', undefined],
@@ -110,6 +120,17 @@ describe('follow-up encoding', () => {
     ['subsolid-multiple-under-6', { order: 'ct-chest', months: { from: 3, to: 6 } }],
   ])('%s → %j', (id, followUp) => {
     expect(followUpOf(id)).toEqual(followUp)
+  })
+
+  it('encodes every "then (consider) CT at 18–24 months" of the text, and no other', () => {
+    for (const row of fleischnerRows) {
+      const text = row.recommendation
+      const then = /then (consider )?CT at 18–24 months/.exec(text)
+      expect([row.id, row.followUp?.then]).toEqual([
+        row.id,
+        then ? { months: { from: 18, to: 24 }, ...(then[1] ? { optional: true } : {}) } : undefined,
+      ])
+    }
   })
 
   it('offers PET/CT as an option for solid > 8 mm and a solid component ≥ 6 mm', () => {

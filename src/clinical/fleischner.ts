@@ -49,6 +49,11 @@ const ct = (from: number, to?: number): FollowUp => ({
   months: to === undefined ? { from } : { from, to },
 })
 const optionalCtAt12: FollowUp = { ...ct(12), optional: true }
+/** The second step of the 6–8 mm and multiple > 8 mm rows: "then (consider) CT at 18–24 months". */
+const then18to24 = (firstFrom: number, firstTo: number, optional: boolean): FollowUp => ({
+  ...ct(firstFrom, firstTo),
+  then: { months: { from: 18, to: 24 }, ...(optional && { optional }) },
+})
 /** PET/CT is one of several options in these rows, to arrange now rather than at an interval. */
 const petCtOption: FollowUp = { order: 'pet-ct', months: { from: 0 }, optional: true }
 
@@ -71,9 +76,9 @@ export const fleischnerRows: readonly FleischnerRow[] = [
   { id: 'solid-single-under-6-high-risk', nodule: 'solid', multiplicity: 'single', size: 'under-6', risk: 'high',
     recommendation: 'Optional CT at 12 months.', followUp: optionalCtAt12 },
   { id: 'solid-single-6-8-low-risk', nodule: 'solid', multiplicity: 'single', size: '6-8', risk: 'low',
-    recommendation: 'CT at 6–12 months, then consider CT at 18–24 months.', followUp: ct(6, 12) },
+    recommendation: 'CT at 6–12 months, then consider CT at 18–24 months.', followUp: then18to24(6, 12, true) },
   { id: 'solid-single-6-8-high-risk', nodule: 'solid', multiplicity: 'single', size: '6-8', risk: 'high',
-    recommendation: 'CT at 6–12 months, then CT at 18–24 months.', followUp: ct(6, 12) },
+    recommendation: 'CT at 6–12 months, then CT at 18–24 months.', followUp: then18to24(6, 12, false) },
   { id: 'solid-single-over-8', nodule: 'solid', multiplicity: 'single', size: 'over-8',
     recommendation: 'Consider CT at 3 months, PET/CT, or tissue sampling.', followUp: ct(3),
     additionalFollowUps: [petCtOption], highSuspicion: true },
@@ -83,13 +88,13 @@ export const fleischnerRows: readonly FleischnerRow[] = [
   { id: 'solid-multiple-under-6-high-risk', nodule: 'solid', multiplicity: 'multiple', size: 'under-6', risk: 'high',
     recommendation: 'Optional CT at 12 months.', followUp: optionalCtAt12 },
   { id: 'solid-multiple-6-8-low-risk', nodule: 'solid', multiplicity: 'multiple', size: '6-8', risk: 'low',
-    recommendation: 'CT at 3–6 months, then consider CT at 18–24 months.', followUp: ct(3, 6) },
+    recommendation: 'CT at 3–6 months, then consider CT at 18–24 months.', followUp: then18to24(3, 6, true) },
   { id: 'solid-multiple-6-8-high-risk', nodule: 'solid', multiplicity: 'multiple', size: '6-8', risk: 'high',
-    recommendation: 'CT at 3–6 months, then CT at 18–24 months.', followUp: ct(3, 6) },
+    recommendation: 'CT at 3–6 months, then CT at 18–24 months.', followUp: then18to24(3, 6, false) },
   { id: 'solid-multiple-over-8-low-risk', nodule: 'solid', multiplicity: 'multiple', size: 'over-8', risk: 'low',
-    recommendation: 'CT at 3–6 months, then consider CT at 18–24 months.', followUp: ct(3, 6), highSuspicion: true },
+    recommendation: 'CT at 3–6 months, then consider CT at 18–24 months.', followUp: then18to24(3, 6, true), highSuspicion: true },
   { id: 'solid-multiple-over-8-high-risk', nodule: 'solid', multiplicity: 'multiple', size: 'over-8', risk: 'high',
-    recommendation: 'CT at 3–6 months, then CT at 18–24 months.', followUp: ct(3, 6), highSuspicion: true },
+    recommendation: 'CT at 3–6 months, then CT at 18–24 months.', followUp: then18to24(3, 6, false), highSuspicion: true },
 
   { id: 'ground-glass-single-under-6', nodule: 'ground-glass', multiplicity: 'single', size: 'under-6',
     recommendation: 'No routine follow-up (for certain suspicious nodules, consider CT at 2 and 4 years).' },

@@ -92,6 +92,12 @@ export interface FollowUp {
    */
   months: { from: number; to?: number }
   optional?: boolean
+  /**
+   * The guideline's next step after this follow-up (Fleischner 6–8 mm: "then CT at 18–24
+   * months"), in months after the study. Said on the card, never ordered: it depends on what the
+   * first follow-up shows.
+   */
+  then?: { months: { from: number; to?: number }; optional?: boolean }
 }
 
 export interface Assessment {
