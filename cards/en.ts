@@ -102,6 +102,11 @@ const interval = (m: Months) =>
 /** `18–24 months` or `12 months`. */
 const months = (m: Months) =>
   (m.to && m.to !== m.from ? `${m.from}–${m.to}` : `${m.from}`) + ' months'
+/** A work-up to arrange now (Lung-RADS 4B/4X), not an interval after the study. */
+const isNow = (m: Months) => m.from === 0 && !m.to
+/** The order in a summary: a CT to arrange now is the diagnostic work-up, not an interval CT. */
+const orderWords = (order: OrderKind, m: Months) =>
+  isNow(m) && order === 'ct-chest' ? 'diagnostic CT chest' : orderShort[order]
 const categoryName = (guideline: GuidelineName, category?: string) =>
   guideline === 'lung-rads-v2022' && category ? `Lung-RADS ${category}` : undefined
 const withLungRads = (category: string) =>
@@ -125,7 +130,7 @@ function planWords(plan: Plan): string {
       const then = plan.then
         ? `, then ${plan.then.optional ? 'consider ' : ''}again at ${months(plan.then.months)}`
         : ''
-      return `${orderShort[plan.order]} ${interval(plan.months)}${plan.optional ? ' (optional)' : ''}${then}`
+      return `${orderWords(plan.order, plan.months)} ${interval(plan.months)}${plan.optional ? ' (optional)' : ''}${then}`
     }
     case 'ordered':
       return `${orderShort[plan.order]} already ordered`
@@ -194,12 +199,16 @@ export const en = {
       order?: OrderKind
       due?: string
       overdue: boolean
+      /** The follow-up is a work-up to arrange now: it has no due date to be overdue against. */
+      now?: boolean
     }): string {
       const when = f.studyDate ? ` (${f.studyDate})` : ''
       const next =
-        f.order && f.due
-          ? ` — ${orderShort[f.order]} ${f.overdue ? 'was due' : 'due'} ${f.due}, not ordered`
-          : ' — no follow-up order yet'
+        f.order && f.now
+          ? ` — ${orderWords(f.order, { from: 0 })} to arrange now, not ordered`
+          : f.order && f.due
+            ? ` — ${orderShort[f.order]} ${f.overdue ? 'was due' : 'due'} ${f.due}, not ordered`
+            : ' — no follow-up order yet'
       return `Open AI finding${when}: ${clip(f.what, 55)}${next}`
     },
     /** order-select: how the selected imaging order relates to an open finding's follow-up. */
@@ -291,8 +300,14 @@ export const en = {
       due: { start: string; end?: string },
       how: { optional: boolean; suggested: boolean }
     ) {
-      const when = due.end ? `between ${due.start} and ${due.end}` : `on or about ${due.start}`
       const optional = how.optional ? ' (optional)' : ''
+      if (isNow(months)) {
+        const below = how.suggested
+          ? ' A draft order is suggested below: priority urgent, with no date, for scheduling to set.'
+          : ''
+        return `**Recommended work-up${optional}:** ${md(order)}, to arrange now rather than at an interval.${below}`
+      }
+      const when = due.end ? `between ${due.start} and ${due.end}` : `on or about ${due.start}`
       const below = how.suggested ? ' A draft order is suggested below.' : ''
       return `**Recommended follow-up${optional}:** ${md(order)} ${interval(months)}, ${when}.${below}`
     },
@@ -304,7 +319,9 @@ export const en = {
     ) =>
       `**Then:** ${how.optional ? 'consider ' : ''}${md(order)} at ${months(m)} after the study${how.due ? ` (${how.due.end ? `${how.due.start} to ${how.due.end}` : how.due.start})` : ''}, if the follow-up shows no change. Not ordered now: it depends on that result.`,
     followUpNoDate: (order: string, months: Months) =>
-      `**Recommended follow-up:** ${md(order)} ${interval(months)} after the study (study date unknown, so no order is suggested).`,
+      isNow(months)
+        ? `**Recommended work-up:** ${md(order)}, to arrange now (study date unknown, so no order is suggested).`
+        : `**Recommended follow-up:** ${md(order)} ${interval(months)} after the study (study date unknown, so no order is suggested).`,
     alreadyOrdered: (o: OrderFacts) =>
       `**Follow-up already ordered:** ${md(o.name)} (${o.status}${o.date ? `, for ${o.date}` : ''}${o.ref ? `, ${md(o.ref)}` : ''}); no new order is suggested.`,
     caveatsHeading: '**Caveats:**',
@@ -359,8 +376,11 @@ export const en = {
       const when = due.end ? `${due.start} to ${due.end}` : due.start
       return `Order ${orderShort[order]} for ${when} (${clip(reason, 30)})`
     },
-    action: (orderName: string, reason: string) =>
-      `Create a draft ${orderName} order (proposal) for the ${reason} follow-up`,
+    /** e.g. `Order diagnostic CT chest now (Lung-RADS 4B)`: a work-up with no date, priority urgent. */
+    labelNow: (order: OrderKind, reason: string) =>
+      `Order ${orderWords(order, { from: 0 })} now (${clip(reason, 30)})`,
+    action: (orderName: string, reason: string, now = false) =>
+      `Create a draft ${orderName} order (proposal${now ? ', urgent, unscheduled' : ''}) for the ${reason} ${now ? 'work-up' : 'follow-up'}`,
   },
 
   /** Text carried by the created ServiceRequest (reasonCode.text, note). */
@@ -376,8 +396,8 @@ export const en = {
       if (guideline === 'fleischner-2017') return 'Fleischner 2017'
       return 'AI finding'
     },
-    note: (reason: string, finding: string, studyDate?: string) =>
-      `Follow-up for ${finding} (${reason}) found by AI on the study of ${studyDate ?? 'unknown date'}; proposed by imaging-cds, preliminary until a radiologist signs the report.`,
+    note: (reason: string, finding: string, studyDate?: string, now = false) =>
+      `${now ? 'Work-up, to arrange now,' : 'Follow-up'} for ${finding} (${reason}) found by AI on the study of ${studyDate ?? 'unknown date'}; proposed by imaging-cds, preliminary until a radiologist signs the report.`,
   },
 
   links: {

@@ -7,8 +7,8 @@
  */
 import type { ServiceRequest } from 'fhir/r4'
 import { words, type NoduleFacts, type OrderFacts } from '../../cards/index'
-import { suspicionRank } from '../clinical/index'
-import type { Assessment, Finding } from '../clinical/types'
+import { isArrangeNow, suspicionRank } from '../clinical/index'
+import type { Assessment, Finding, FollowUp } from '../clinical/types'
 import type { PatientEvidence, StudyEvidence } from './evidence'
 import { studyLabel } from './links'
 import {
@@ -244,34 +244,40 @@ const LUNG_RADS_RID: Record<string, string> = {
 }
 
 /**
- * The follow-up suggestion: one `create` action with a draft/proposal ServiceRequest, when the
- * assessment has a follow-up, the study date and patient are known, and no order covers it yet.
+ * The draft/proposal ServiceRequest for one follow-up of the subject's lead finding.
+ *
+ * A "now" follow-up (Lung-RADS 4B/4X diagnostic CT, the optional PET/CT) is a work-up to arrange
+ * promptly, not an interval, so its order carries no occurrence date and `priority: urgent`. The
+ * study date would put the order in the past (and on a patient-view months later it would read as
+ * long overdue the moment it is created); today's date would ask for a same-day slot, which no
+ * guideline row calls for. FHIR `urgent` ("actioned promptly, higher priority than routine") is the
+ * lowest priority above routine: "do not wait for an interval", leaving the date to scheduling.
  */
-export async function followUpSuggestion(
+function draftOrder(
   subject: CardSubject,
-  state: FollowUpState,
-  patient: PatientEvidence,
-  options: CardOptions,
-  hook: string
-): Promise<Suggestion | undefined> {
+  followUp: FollowUp,
+  window: DueWindow,
+  patientId: string,
+  options: CardOptions
+): ServiceRequest {
   const a = subject.lead
-  const followUp = a.followUp
-  if (!followUp || !state.window || state.existing || !patient.patientId) return undefined
   const code = options.orderCodes[followUp.order]
   const reason = words.order.reason(a.guideline, a.category)
   const rid =
     a.guideline === 'lung-rads-v2022' && a.category ? LUNG_RADS_RID[a.category] : undefined
-  const { start, end } = state.window
-  const resource: ServiceRequest = {
+  const { start, end } = window
+  const now = isArrangeNow(followUp)
+  return {
     resourceType: 'ServiceRequest',
     status: 'draft',
     intent: 'proposal',
+    ...(now ? { priority: 'urgent' as const } : {}),
     code: {
       coding: [{ system: code.system, code: code.code, display: code.display }],
       text: code.display,
     },
-    subject: { reference: `Patient/${patient.patientId}` },
-    ...(end ? { occurrencePeriod: { start, end } } : { occurrenceDateTime: start }),
+    subject: { reference: `Patient/${patientId}` },
+    ...(now ? {} : end ? { occurrencePeriod: { start, end } } : { occurrenceDateTime: start }),
     ...(reasonReference(subject)
       ? { reasonReference: [{ reference: reasonReference(subject)! }] }
       : {}),
@@ -288,16 +294,45 @@ export async function followUpSuggestion(
       },
     ],
     ...(subject.study.studyRef ? { supportingInfo: [{ reference: subject.study.studyRef }] } : {}),
-    note: [{ text: words.order.note(reason, findingPhrase(a), subject.study.studyDate) }],
+    note: [
+      {
+        text: words.order.note(reason, findingPhrase(a), subject.study.studyDate, now),
+      },
+    ],
   }
+}
+
+/**
+ * The follow-up suggestion: one `create` action with a draft/proposal ServiceRequest, when the
+ * assessment has a follow-up, the study date and patient are known, and no order covers it yet.
+ */
+export async function followUpSuggestion(
+  subject: CardSubject,
+  state: FollowUpState,
+  patient: PatientEvidence,
+  options: CardOptions,
+  hook: string
+): Promise<Suggestion | undefined> {
+  const a = subject.lead
+  const followUp = a.followUp
+  if (!followUp || !state.window || state.existing || !patient.patientId) return undefined
+  const code = options.orderCodes[followUp.order]
+  const { start, end } = state.window
   const shortReason = words.order.shortReason(a.guideline, a.category)
+  const resource = draftOrder(subject, followUp, state.window, patient.patientId, options)
   return {
-    label: words.suggestion.label(followUp.order, { start, ...(end ? { end } : {}) }, shortReason),
+    label: isArrangeNow(followUp)
+      ? words.suggestion.labelNow(followUp.order, shortReason)
+      : words.suggestion.label(followUp.order, { start, ...(end ? { end } : {}) }, shortReason),
     uuid: await suggestionUuid(hook, a.finding.observationRef, code.code, start),
     // An optional follow-up (Fleischner "optional CT at 12 months") is offered, not recommended.
     isRecommended: !followUp.optional,
     actions: [
-      { type: 'create', description: words.suggestion.action(code.display, shortReason), resource },
+      {
+        type: 'create',
+        description: words.suggestion.action(code.display, shortReason, isArrangeNow(followUp)),
+        resource,
+      },
     ],
   }
 }

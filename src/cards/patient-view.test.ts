@@ -57,6 +57,19 @@ describe('patientViewCards', () => {
     expect(nod!.meta.otherObservationRefs).toEqual(['Observation/obs-2'])
   })
 
+  it('an open 4B work-up says "to arrange now", not a due date in the past', async () => {
+    const ev = evidence({
+      reports: [report()],
+      observations: [nodule({ mean: 16 })],
+    })
+    const [issued] = await patientViewCards(ev, opts)
+    expect(issued!.card.summary).toBe(
+      'Open AI finding (2026-03-14): Lung-RADS 4B 16.0 mm solid nodule, RUL — diagnostic CT chest to arrange now, not ordered'
+    )
+    const order = issued!.card.suggestions![0]!.actions![0]!.resource as { priority?: string }
+    expect(order.priority).toBe('urgent')
+  })
+
   it('a finding with a follow-up order (by reasonReference or matching code) is not outstanding', async () => {
     const byReason = serviceRequest({
       id: 'r',

@@ -6,6 +6,7 @@
  * A study's nodules count as one finding (the exam-level category is its most suspicious nodule's).
  */
 import { words } from '../../cards/index'
+import { isArrangeNow } from '../clinical/index'
 import type { PatientEvidence } from './evidence'
 import { shiftMonths } from './orders'
 import { cardSubjects, findingShortName, followUpDone, followUpState } from './parts'
@@ -46,7 +47,11 @@ export async function patientViewCards(
             what: findingShortName(subject.lead),
             studyDate,
             ...(subject.lead.followUp && state.window
-              ? { order: subject.lead.followUp.order, due: state.window.start }
+              ? {
+                  order: subject.lead.followUp.order,
+                  due: state.window.start,
+                  now: isArrangeNow(subject.lead.followUp),
+                }
               : {}),
             overdue: overdue(state),
           }),

@@ -87,6 +87,45 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     })
   })
 
+  it('a 4B nodule: diagnostic CT chest to arrange now, urgent and unscheduled (never the study date)', async () => {
+    // The hook fires two months after the study: a date of the study would be in the past.
+    const opts = options({ now: new Date('2026-05-20T09:00:00Z') })
+    const [issued] = await cardsFor(
+      { reports: [report()], observations: [nodule({ mean: 16 })] },
+      opts
+    )
+    const { card } = issued!
+    expect(card.summary).toBe(
+      'Lung-RADS 4B: 16.0 mm solid nodule, RUL — diagnostic CT chest now (AI, preliminary)'
+    )
+    const main = card.suggestions![0]!
+    expect(main.label).toBe('Order diagnostic CT chest now (Lung-RADS 4B)')
+    expect(main.isRecommended).toBe(true)
+    expect(main.actions![0]!.description).toMatch(
+      /urgent, unscheduled\) for the Lung-RADS 4B work-up/
+    )
+    const order = createdOrder(issued!)!
+    expect(order).toMatchObject({
+      status: 'draft',
+      intent: 'proposal',
+      priority: 'urgent',
+      code: { coding: [{ system: LOINC, code: '29252-4' }] },
+    })
+    expect(order.occurrenceDateTime).toBeUndefined()
+    expect(order.occurrencePeriod).toBeUndefined()
+    expect(order.note?.[0]?.text).toMatch(/^Work-up, to arrange now, for 16\.0 mm solid nodule/)
+    expect(card.detail).toContain(
+      '**Recommended work-up:** CT Chest WO contrast, to arrange now rather than at an interval.'
+    )
+    expect(card.detail).not.toContain('on or about 2026-03-14')
+  })
+
+  it('an interval follow-up keeps its date and routine priority', async () => {
+    const order = createdOrder((await cardsFor(screening4A()))[0]!)!
+    expect(order.occurrenceDateTime).toBe('2026-06-14')
+    expect(order.priority).toBeUndefined()
+  })
+
   it('the detail names size, axes, location, category row, management, model and the AI disclaimer', async () => {
     const { card } = await oneCard(screening4A())
     const detail = card.detail!

@@ -7,7 +7,7 @@
 import type { CodeableConcept, ImagingStudy, Observation, ServiceRequest } from 'fhir/r4'
 import { anyCodingIs, codeSystem, codingIs } from './codes'
 import { codingsOf, conceptWords } from './fhir-values'
-import type { SmokingRisk } from './types'
+import type { FollowUp, SmokingRisk } from './types'
 
 /** Procedure codes of a lung cancer screening LDCT (CPT 71271 is its US billing code). */
 export const screeningProcedureCodes: readonly (readonly [string, string])[] = [
@@ -159,3 +159,10 @@ export function followUpDate(studyDate: string, months: number): string {
   const pad = (n: number, width = 2) => String(n).padStart(width, '0')
   return `${pad(year, 4)}-${pad(month)}-${pad(day)}`
 }
+
+/**
+ * True when a follow-up is a work-up to arrange now (`months.from: 0`, no range: Lung-RADS 4B/4X
+ * diagnostic CT, an optional PET/CT), not an interval after the study.
+ */
+export const isArrangeNow = (followUp: Pick<FollowUp, 'months'>) =>
+  followUp.months.from === 0 && (followUp.months.to ?? 0) === 0
