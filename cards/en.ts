@@ -318,6 +318,9 @@ export const en = {
       how: { optional: boolean; due?: { start: string; end?: string } }
     ) =>
       `**Then:** ${how.optional ? 'consider ' : ''}${md(order)} at ${months(m)} after the study${how.due ? ` (${how.due.end ? `${how.due.start} to ${how.due.end}` : how.due.start})` : ''}, if the follow-up shows no change. Not ordered now: it depends on that result.`,
+    /** An optional further order the guideline mentions (PET/CT), offered but not recommended. */
+    optionOffered: (order: string, because: string | undefined, m: Months) =>
+      `**Option:** ${md(order)} may be considered${because ? ` (${md(because)})` : ''}${isNow(m) ? ', to arrange now' : ` ${interval(m)}`}. A draft order is offered below; it is not the recommended one.`,
     followUpNoDate: (order: string, months: Months) =>
       isNow(months)
         ? `**Recommended work-up:** ${md(order)}, to arrange now (study date unknown, so no order is suggested).`
@@ -376,6 +379,9 @@ export const en = {
       const when = due.end ? `${due.start} to ${due.end}` : due.start
       return `Order ${orderShort[order]} for ${when} (${clip(reason, 30)})`
     },
+    /** e.g. `Consider PET/CT (Lung-RADS 4A, solid component ≥ 8 mm)`: offered, not recommended. */
+    consider: (order: OrderKind, reason: string, because?: string) =>
+      `Consider ${orderShort[order]} (${clip(reason, 30)}${because ? `, ${clip(because, 40)}` : ''})`,
     /** e.g. `Order diagnostic CT chest now (Lung-RADS 4B)`: a work-up with no date, priority urgent. */
     labelNow: (order: OrderKind, reason: string) =>
       `Order ${orderWords(order, { from: 0 })} now (${clip(reason, 30)})`,

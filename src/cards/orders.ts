@@ -139,9 +139,11 @@ export function orderIsForPatient(order: ServiceRequest, patientId: string | und
 }
 
 /**
- * The existing order that already covers a follow-up: one whose reasonReference is the finding,
- * or one with the same order code or code family for a date within ±1 month of the due window.
- * An order with no date counts when it was authored on or after the study.
+ * The existing order that already covers a follow-up (the assessment's, or `followUp`, e.g. its
+ * optional PET/CT): one whose reasonReference is the finding, unless it is of the other family
+ * (a PET/CT for the nodule does not do its CT follow-up, nor a CT its PET/CT), or one with the
+ * same order code or code family for a date within ±1 month of the due window. An order with no
+ * date counts when it was authored on or after the study.
  */
 export function findEquivalentOrder(
   assessment: Assessment,
@@ -149,21 +151,28 @@ export function findEquivalentOrder(
   studyDate: string | undefined,
   orders: ServiceRequest[],
   patientId: string | undefined,
-  options: Pick<CardOptions, 'orderCodes'>
+  options: Pick<CardOptions, 'orderCodes'>,
+  followUp: FollowUp | undefined = assessment.followUp
 ): ServiceRequest | undefined {
   const mine = orders.filter((o) => orderIsForPatient(o, patientId))
-  const byReason = mine.find((o) => orderIsFor(o, observationRefs))
+  const family = followUp && followUpFamily(followUp.order)
+  const otherFamily = (o: ServiceRequest) => {
+    const f = orderFamily(o.code, options)
+    return !!family && (f === 'chest-ct' || f === 'pet-ct') && f !== family
+  }
+  const byReason = mine.find((o) => orderIsFor(o, observationRefs) && !otherFamily(o))
   if (byReason) return byReason
-  const followUp = assessment.followUp
   if (!followUp || !studyDate) return undefined
   const window = dueWindow(studyDate, followUp)
-  const family = followUpFamily(followUp.order)
+  // PET/CT is never an interval exam in these guidelines: any open PET/CT after the study covers
+  // the "may be considered" option, whatever date it was booked for.
+  const high = family === 'pet-ct' ? '9999-12-31' : window.high
   return mine.find((o) => {
     const sameKind =
       hasOrderCode(o, followUp.order, options) || orderFamily(o.code, options) === family
     if (!sameKind) return false
     const date = orderDate(o)
-    if (date) return date >= window.low && date <= window.high
+    if (date) return date >= window.low && date <= high
     const authored = datePart(o.authoredOn)
     return !!authored && authored >= studyDate
   })

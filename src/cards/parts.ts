@@ -122,7 +122,7 @@ export function detailMarkdown(
   subject: CardSubject,
   state: FollowUpState,
   options: CardOptions,
-  extra: { lead?: string[]; suggested?: boolean } = {}
+  extra: { lead?: string[]; suggested?: boolean; offered?: FollowUp[] } = {}
 ): string {
   const a = subject.lead
   const f = a.finding
@@ -186,6 +186,10 @@ export function detailMarkdown(
       )
     }
   }
+  for (const option of extra.offered ?? [])
+    sections.push(
+      d.optionOffered(options.orderCodes[option.order].display, option.because, option.months)
+    )
   // The disagreement already has its own sentence above; do not repeat the assessment's caveat.
   const restatesDisagreement = (c: string) =>
     !!a.disagreement && c.includes(a.disagreement.asserted) && c.includes(a.disagreement.computed)
@@ -337,6 +341,55 @@ export async function followUpSuggestion(
   }
 }
 
+/**
+ * The guideline's optional further orders beside the follow-up: PET/CT for Lung-RADS 4A/4B/4X
+ * with a solid nodule or solid component ≥ 8 mm, Fleischner solid > 8 mm or a solid component
+ * ≥ 6 mm. Offered, never recommended (the guideline says "may be considered", and the card's one
+ * recommendation stays the follow-up, as `at-most-one` requires), and not when an equivalent
+ * order already exists.
+ */
+export async function additionalSuggestions(
+  subject: CardSubject,
+  patient: PatientEvidence,
+  options: CardOptions,
+  hook: string
+): Promise<{ followUp: FollowUp; suggestion: Suggestion }[]> {
+  const a = subject.lead
+  const studyDate = subject.study.studyDate
+  const patientId = patient.patientId
+  if (!studyDate || !patientId) return []
+  const shortReason = words.order.shortReason(a.guideline, a.category)
+  const offered: { followUp: FollowUp; suggestion: Suggestion }[] = []
+  for (const followUp of a.additionalFollowUps ?? []) {
+    const existing = findEquivalentOrder(
+      a,
+      subjectRefs(subject),
+      studyDate,
+      patient.serviceRequests,
+      patientId,
+      options,
+      followUp
+    )
+    if (existing) continue
+    const code = options.orderCodes[followUp.order]
+    const window = dueWindow(studyDate, followUp)
+    const suggestion: Suggestion = {
+      label: words.suggestion.consider(followUp.order, shortReason, followUp.because),
+      uuid: await suggestionUuid(hook, a.finding.observationRef, code.code, window.start),
+      isRecommended: false,
+      actions: [
+        {
+          type: 'create',
+          description: words.suggestion.action(code.display, shortReason, isArrangeNow(followUp)),
+          resource: draftOrder(subject, followUp, window, patientId, options),
+        },
+      ],
+    }
+    offered.push({ followUp, suggestion })
+  }
+  return offered
+}
+
 /** The override reasons every imaging card offers (displays in `cards/`). */
 export function overrideReasons(): OverrideReason[] {
   return Object.entries(words.overrideReasons).map(([code, display]) => ({
@@ -379,7 +432,12 @@ export function followUpDone(
 }
 
 /** The metadata kept for a card so feedback on its uuid ties back to the finding. */
-export function cardMeta(subject: CardSubject, uuid: string, suggestionUuid?: string): CardMeta {
+export function cardMeta(
+  subject: CardSubject,
+  uuid: string,
+  suggestionUuid?: string,
+  otherSuggestionUuids: string[] = []
+): CardMeta {
   const { finding, category } = subject.lead
   return {
     uuid,
@@ -392,5 +450,6 @@ export function cardMeta(subject: CardSubject, uuid: string, suggestionUuid?: st
       ? { otherObservationRefs: subject.others.map((o) => o.finding.observationRef) }
       : {}),
     ...(suggestionUuid ? { suggestionUuid } : {}),
+    ...(otherSuggestionUuids.length ? { otherSuggestionUuids } : {}),
   }
 }

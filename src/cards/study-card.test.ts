@@ -16,7 +16,7 @@ import {
   study,
 } from './test-builders'
 import type { EvidenceInput } from './evidence'
-import type { CardOptions } from './types'
+import type { Card, CardOptions } from './types'
 
 async function cardsFor(input: Partial<EvidenceInput>, opts: CardOptions = options()) {
   const ev = evidence(input, opts.clinical)
@@ -55,7 +55,8 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     expect(card.summary).toContain('RUL')
     expect(card.summary).toContain('LDCT in 3 months')
     expect(card.selectionBehavior).toBe('at-most-one')
-    expect(card.suggestions).toHaveLength(1)
+    // The LDCT follow-up, then the optional PET/CT (solid nodule ≥ 8 mm).
+    expect(card.suggestions).toHaveLength(2)
     const suggestion = card.suggestions![0]!
     expect(suggestion.isRecommended).toBe(true)
     expect(suggestion.label).toBe('Order LDCT for 2026-06-14 (Lung-RADS 4A)')
@@ -84,6 +85,7 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
       modelVersion: '2.3.1',
       observationRef: 'Observation/obs-1',
       suggestionUuid: suggestion.uuid,
+      otherSuggestionUuids: [card.suggestions![1]!.uuid],
     })
   })
 
@@ -156,11 +158,14 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     expect(card.detail!.match(/assert(s|ed) Lung-RADS 2/g)).toHaveLength(1)
   })
 
-  it('an equivalent order already placed: no suggestion, and the detail says it is ordered', async () => {
+  it('an equivalent order already placed: no follow-up suggestion, and the detail says it is ordered', async () => {
     const existing = serviceRequest({ id: 'sr-ldct', status: 'active', occurrence: '2026-06-20' })
     const { card } = await oneCard(screening4A({ serviceRequests: [existing] }))
-    expect(card.suggestions).toBeUndefined()
-    expect(card.selectionBehavior).toBeUndefined()
+    // Only the optional PET/CT is left to offer.
+    expect(card.suggestions?.map((s) => s.label)).toEqual([
+      'Consider PET/CT (Lung-RADS 4A, solid nodule ≥ 8 mm)',
+    ])
+    expect(card.suggestions![0]!.isRecommended).toBe(false)
     expect(card.summary).toContain('LDCT already ordered')
     expect(card.detail).toContain('Follow-up already ordered:')
     expect(card.detail).toContain('ServiceRequest/sr-ldct')
@@ -174,7 +179,9 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
       reasonRef: 'Observation/obs-1',
     })
     const { card } = await oneCard(screening4A({ serviceRequests: [existing] }))
-    expect(card.suggestions).toBeUndefined()
+    expect(card.suggestions?.map((s) => s.label)).toEqual([
+      'Consider PET/CT (Lung-RADS 4A, solid nodule ≥ 8 mm)',
+    ])
     expect(card.detail).toContain('Follow-up already ordered:')
   })
 
@@ -187,7 +194,10 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     const tooLate = serviceRequest({ id: 'b', occurrence: '2026-08-01' })
     const done = serviceRequest({ id: 'c', status: 'completed', occurrence: '2026-06-14' })
     const { card } = await oneCard(screening4A({ serviceRequests: [petCt, tooLate, done] }))
-    expect(card.suggestions).toHaveLength(1)
+    // None covers the LDCT; the open PET/CT does cover the optional PET/CT.
+    expect(card.suggestions?.map((s) => s.label)).toEqual([
+      'Order LDCT for 2026-06-14 (Lung-RADS 4A)',
+    ])
   })
 
   it('a finding contained in its report: the order points at the report', async () => {
@@ -213,6 +223,130 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     expect(meta.observationRef).toBe('Observation/n-big')
     expect(meta.otherObservationRefs).toEqual(['Observation/n-small'])
     expect(createdOrder(issued[0]!)?.reasonReference?.[0]?.reference).toBe('Observation/n-big')
+  })
+})
+
+describe('studyCards: the optional PET/CT beside the follow-up', () => {
+  const petOf = (card: Card) => card.suggestions?.find((s) => s.label.startsWith('Consider PET/CT'))
+
+  it('4A with a solid nodule ≥ 8 mm: PET/CT offered second, not recommended, draft/proposal, urgent', async () => {
+    const [issued] = await cardsFor(screening4A())
+    const { card } = issued!
+    const [ldct, pet] = card.suggestions!
+    expect(card.selectionBehavior).toBe('at-most-one')
+    expect(card.suggestions!.filter((s) => s.isRecommended)).toEqual([ldct])
+    expect(pet!.label).toBe('Consider PET/CT (Lung-RADS 4A, solid nodule ≥ 8 mm)')
+    expect(pet!.isRecommended).toBe(false)
+    expect(pet!.uuid).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+    )
+    expect(pet!.uuid).not.toBe(ldct!.uuid)
+    expect(pet!.uuid).not.toBe(card.uuid)
+    const order = pet!.actions![0]!.resource as ServiceRequest
+    expect(order).toMatchObject({
+      resourceType: 'ServiceRequest',
+      status: 'draft',
+      intent: 'proposal',
+      priority: 'urgent',
+      code: { coding: [{ system: LOINC, code: '81555-5' }] },
+      subject: { reference: `Patient/${PATIENT_ID}` },
+      reasonReference: [{ reference: 'Observation/obs-1' }],
+    })
+    expect(order.occurrenceDateTime).toBeUndefined()
+    expect(card.detail).toContain(
+      '**Option:** PT+CT Whole body Tum loc W 18F-FDG IV may be considered'
+    )
+  })
+
+  it('uses the configured pet-ct code', async () => {
+    const opts = options()
+    opts.orderCodes = {
+      ...opts.orderCodes,
+      'pet-ct': {
+        system: 'http://radlex.org',
+        code: 'RPID6018',
+        display: 'PET/CT skull base to thigh',
+      },
+    }
+    const [issued] = await cardsFor(screening4A(), opts)
+    const order = petOf(issued!.card)?.actions?.[0]?.resource as ServiceRequest
+    expect(order.code?.coding?.[0]).toMatchObject({ code: 'RPID6018' })
+  })
+
+  it('gives the same PET/CT suggestion uuid on a second call', async () => {
+    const [a] = await cardsFor(screening4A())
+    const [b] = await cardsFor(screening4A())
+    expect(a!.card.suggestions![1]!.uuid).toBe(b!.card.suggestions![1]!.uuid)
+  })
+
+  it('4B part-solid with a solid component ≥ 8 mm: "solid component ≥ 8 mm"', async () => {
+    const { card } = await oneCard({
+      reports: [report()],
+      observations: [nodule({ mean: 14, solid: 8.2, solidness: 'part-solid' })],
+    })
+    expect(card.summary).toContain('Lung-RADS 4B')
+    expect(petOf(card)?.label).toBe('Consider PET/CT (Lung-RADS 4B, solid component ≥ 8 mm)')
+  })
+
+  it('is not offered under 8 mm of solid tissue, nor for a ground-glass nodule', async () => {
+    const small4A = await oneCard({
+      reports: [report()],
+      observations: [nodule({ mean: 7.5, change: 'new' })],
+    })
+    expect(small4A.card.summary).toContain('Lung-RADS 4A')
+    expect(petOf(small4A.card)).toBeUndefined()
+    const partSolid = await oneCard({
+      reports: [report()],
+      observations: [nodule({ mean: 14, solid: 7.9, solidness: 'part-solid' })],
+    })
+    expect(petOf(partSolid.card)).toBeUndefined()
+  })
+
+  it('is not offered when a PET/CT is already ordered, by code after the study', async () => {
+    const pet = serviceRequest({
+      id: 'sr-pet',
+      coding: [{ system: LOINC, code: '81555-5' }],
+      occurrence: '2026-05-02',
+    })
+    const { card } = await oneCard(screening4A({ serviceRequests: [pet] }))
+    expect(card.suggestions?.map((s) => s.label)).toEqual([
+      'Order LDCT for 2026-06-14 (Lung-RADS 4A)',
+    ])
+  })
+
+  it('a PET/CT ordered for the finding covers the PET/CT, not the LDCT follow-up', async () => {
+    const pet = serviceRequest({
+      id: 'sr-pet',
+      status: 'draft',
+      coding: [{ system: LOINC, code: '81555-5' }],
+      reasonRef: 'Observation/obs-1',
+    })
+    const { card } = await oneCard(screening4A({ serviceRequests: [pet] }))
+    expect(card.summary).toContain('LDCT in 3 months')
+    expect(card.suggestions?.map((s) => s.label)).toEqual([
+      'Order LDCT for 2026-06-14 (Lung-RADS 4A)',
+    ])
+  })
+
+  it('Fleischner solid > 8 mm: CT at 3 months recommended, PET/CT offered', async () => {
+    const { card } = await oneCard({
+      studies: [study({ procedure: 'ct-chest' })],
+      reports: [report()],
+      observations: [nodule({ mean: 10 })],
+    })
+    expect(card.suggestions?.map((s) => [s.label, s.isRecommended])).toEqual([
+      ['Order CT chest for 2026-06-14 (Fleischner 2017)', true],
+      ['Consider PET/CT (Fleischner 2017, solid nodule > 8 mm)', false],
+    ])
+  })
+
+  it('Fleischner part-solid with a solid component ≥ 6 mm: PET/CT offered', async () => {
+    const { card } = await oneCard({
+      studies: [study({ procedure: 'ct-chest' })],
+      reports: [report()],
+      observations: [nodule({ mean: 12, solid: 6, solidness: 'part-solid' })],
+    })
+    expect(petOf(card)?.label).toBe('Consider PET/CT (Fleischner 2017, solid component ≥ 6 mm)')
   })
 })
 

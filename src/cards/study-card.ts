@@ -16,6 +16,7 @@ import {
   findingName,
   followUpState,
   followUpSuggestion,
+  additionalSuggestions,
   noduleFacts,
   overrideReasons,
   type CardSubject,
@@ -77,6 +78,8 @@ export async function findingCard(
   const f = a.finding
   const state = followUpState(subject, patient, options)
   const suggestion = await followUpSuggestion(subject, state, patient, options, hook)
+  const further = await additionalSuggestions(subject, patient, options, hook)
+  const suggestions = [...(suggestion ? [suggestion] : []), ...further.map((o) => o.suggestion)]
   const links = studyLinks(subject.study, options, f.keyImage)
   const uuid = await cardUuid(hook, f.observationRef, a.category)
   const card: Card = {
@@ -86,13 +89,23 @@ export async function findingCard(
     detail: detailMarkdown(subject, state, options, {
       ...(custom.lead ? { lead: custom.lead } : {}),
       suggested: !!suggestion,
+      offered: further.map((o) => o.followUp),
     }),
     source: cardSource(options),
-    ...(suggestion ? { suggestions: [suggestion], selectionBehavior: 'at-most-one' as const } : {}),
+    // At most one is recommended (the follow-up); the clinician picks at most one to create.
+    ...(suggestions.length ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),
     overrideReasons: overrideReasons(),
     ...(links.length ? { links } : {}),
   }
-  return { card, meta: cardMeta(subject, uuid, suggestion?.uuid) }
+  return {
+    card,
+    meta: cardMeta(
+      subject,
+      uuid,
+      suggestion?.uuid,
+      further.flatMap((o) => (o.suggestion.uuid ? [o.suggestion.uuid] : []))
+    ),
+  }
 }
 
 /**

@@ -93,6 +93,8 @@ export interface CardMeta {
   otherObservationRefs?: string[]
   /** uuid of the card's follow-up suggestion, when it has one (feedback's acceptedSuggestions). */
   suggestionUuid?: string
+  /** uuids of the card's optional further suggestions (e.g. a PET/CT that may be considered). */
+  otherSuggestionUuids?: string[]
 }
 
 /** Every card builder returns cards paired with their metadata, in display order. */

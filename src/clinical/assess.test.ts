@@ -45,7 +45,9 @@ describe('Lung-RADS on screening exams', () => {
       category: '4A',
       rule: 'Solid nodule, baseline, 8 to < 15 mm',
       followUp: { order: 'ldct', months: { from: 3 } },
-      additionalFollowUps: [{ order: 'pet-ct', months: { from: 0 }, optional: true }],
+      additionalFollowUps: [
+        { order: 'pet-ct', months: { from: 0 }, optional: true, because: 'solid nodule ≥ 8 mm' },
+      ],
       indicator: 'warning',
       lowConfidence: false,
     })

@@ -133,14 +133,16 @@ describe('follow-up encoding', () => {
     }
   })
 
-  it('offers PET/CT as an option for solid > 8 mm and a solid component ≥ 6 mm', () => {
-    const pet = { order: 'pet-ct', months: { from: 0 }, optional: true }
+  it('offers PET/CT as an option for solid > 8 mm and a solid component ≥ 6 mm, saying why', () => {
+    const pet = (because: string) => [
+      { order: 'pet-ct', months: { from: 0 }, optional: true, because },
+    ]
     expect(fleischnerRows.find((r) => r.id === 'solid-single-over-8')?.additionalFollowUps).toEqual(
-      [pet]
+      pet('solid nodule > 8 mm')
     )
     expect(
       fleischnerRows.find((r) => r.id === 'part-solid-single-solid-6-plus')?.additionalFollowUps
-    ).toEqual([pet])
+    ).toEqual(pet('solid component ≥ 6 mm'))
   })
 
   it('words a row the way the guideline prints it', () => {

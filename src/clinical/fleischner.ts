@@ -55,7 +55,12 @@ const then18to24 = (firstFrom: number, firstTo: number, optional: boolean): Foll
   then: { months: { from: 18, to: 24 }, ...(optional && { optional }) },
 })
 /** PET/CT is one of several options in these rows, to arrange now rather than at an interval. */
-const petCtOption: FollowUp = { order: 'pet-ct', months: { from: 0 }, optional: true }
+const petCtOption = (because: string): FollowUp => ({
+  order: 'pet-ct',
+  months: { from: 0 },
+  optional: true,
+  because,
+})
 
 /**
  * The rows of §2.2 and §2.3; within a nodule type and multiplicity they do not overlap.
@@ -81,7 +86,7 @@ export const fleischnerRows: readonly FleischnerRow[] = [
     recommendation: 'CT at 6–12 months, then CT at 18–24 months.', followUp: then18to24(6, 12, false) },
   { id: 'solid-single-over-8', nodule: 'solid', multiplicity: 'single', size: 'over-8',
     recommendation: 'Consider CT at 3 months, PET/CT, or tissue sampling.', followUp: ct(3),
-    additionalFollowUps: [petCtOption], highSuspicion: true },
+    additionalFollowUps: [petCtOption('solid nodule > 8 mm')], highSuspicion: true },
 
   { id: 'solid-multiple-under-6-low-risk', nodule: 'solid', multiplicity: 'multiple', size: 'under-6', risk: 'low',
     recommendation: 'No routine follow-up.' },
@@ -107,7 +112,7 @@ export const fleischnerRows: readonly FleischnerRow[] = [
     followUp: ct(3, 6) },
   { id: 'part-solid-single-solid-6-plus', nodule: 'part-solid', multiplicity: 'single', size: '6-plus', solidComponent: '6-plus',
     recommendation: 'CT at 3–6 months. Suspicious morphology (lobulated margins, cystic components), a growing solid component, or a solid component > 8 mm: PET/CT, biopsy or resection.',
-    followUp: ct(3, 6), additionalFollowUps: [petCtOption], highSuspicion: true },
+    followUp: ct(3, 6), additionalFollowUps: [petCtOption('solid component ≥ 6 mm')], highSuspicion: true },
   { id: 'subsolid-multiple-under-6', nodule: 'subsolid', multiplicity: 'multiple', size: 'under-6',
     recommendation: 'CT at 3–6 months; if stable, consider CT at 2 and 4 years.', followUp: ct(3, 6) },
   { id: 'subsolid-multiple-6-plus', nodule: 'subsolid', multiplicity: 'multiple', size: '6-plus',

@@ -202,7 +202,7 @@ describe('category summary and follow-up', () => {
   it('offers optional PET/CT for 4A only with a solid nodule ≥ 8 mm', () => {
     const pet = { order: 'pet-ct', months: { from: 0 }, optional: true }
     expect(lungRadsManagement('4A', nodule({ meanDiameterMm: 8.0 })).additionalFollowUps).toEqual([
-      pet,
+      { ...pet, because: 'solid nodule ≥ 8 mm' },
     ])
     expect(
       lungRadsManagement('4A', nodule({ meanDiameterMm: 7.9, change: 'growing' }))
@@ -214,7 +214,9 @@ describe('category summary and follow-up', () => {
     const partSolid = (s: number) =>
       nodule({ solidness: 'part-solid', meanDiameterMm: 20, solidComponentMm: s })
     expect(lungRadsManagement('4A', partSolid(7.9)).additionalFollowUps).toEqual([])
-    expect(lungRadsManagement('4B', partSolid(8.0)).additionalFollowUps).toHaveLength(1)
+    expect(lungRadsManagement('4B', partSolid(8.0)).additionalFollowUps).toEqual([
+      { order: 'pet-ct', months: { from: 0 }, optional: true, because: 'solid component ≥ 8 mm' },
+    ])
   })
 
   it('never offers PET/CT for 1-3 or for a ground-glass nodule', () => {

@@ -126,11 +126,12 @@ export function lungRadsCategory(nodule: NoduleFacts): LungRadsResult {
 }
 
 /** The solid size PET/CT advice looks at: the solid component, or the whole solid nodule. */
-function solidSizeMm(nodule: NoduleFacts): number | undefined {
+function solidSize(nodule: NoduleFacts): { mm?: number; what: string } {
   const { d, s } = noduleDiameters(nodule)
-  if (nodule.solidness === 'part-solid') return s
-  if (nodule.solidness === 'ground-glass') return undefined
-  return d
+  if (nodule.solidness === 'part-solid')
+    return { ...(s !== undefined && { mm: s }), what: 'solid component' }
+  if (nodule.solidness === 'ground-glass') return { what: 'non-solid nodule' }
+  return { ...(d !== undefined && { mm: d }), what: 'solid nodule' }
 }
 
 /**
@@ -142,12 +143,12 @@ export function lungRadsManagement(
   nodule: NoduleFacts | undefined
 ): { management: string; followUp?: FollowUp; additionalFollowUps: FollowUp[] } {
   const info = lungRadsCategories[category]
-  const solidMm = nodule && solidSizeMm(nodule)
-  const petCt =
-    info.petCtFromSolidMm !== undefined && solidMm !== undefined && solidMm >= info.petCtFromSolidMm
+  const from = info.petCtFromSolidMm
+  const solid = nodule && solidSize(nodule)
+  const petCt = from !== undefined && solid?.mm !== undefined && solid.mm >= from
   return {
     management: info.management,
     ...(info.followUp && { followUp: info.followUp }),
-    additionalFollowUps: petCt ? [lungRadsPetCt] : [],
+    additionalFollowUps: petCt ? [{ ...lungRadsPetCt, because: `${solid.what} ≥ ${from} mm` }] : [],
   }
 }

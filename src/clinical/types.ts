@@ -93,6 +93,11 @@ export interface FollowUp {
   months: { from: number; to?: number }
   optional?: boolean
   /**
+   * Why the guideline offers this order, in a few words, when it hangs on a measurement (the
+   * optional PET/CT: `solid component ≥ 8 mm`). Shown on the suggestion's label.
+   */
+  because?: string
+  /**
    * The guideline's next step after this follow-up (Fleischner 6–8 mm: "then CT at 18–24
    * months"), in months after the study. Said on the card, never ordered: it depends on what the
    * first follow-up shows.
