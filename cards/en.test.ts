@@ -31,7 +31,28 @@ describe('summaries fit 139 characters by construction', () => {
       'finding',
       words.summary.finding({ name: long, study: long, critical: false, lowConfidence: true }),
     ],
-    ['unknown', words.summary.unknown({ name: longWords, study: long })],
+    ['unknown', words.summary.unknown({ name: longWords, study: long, lowConfidence: true })],
+    [
+      'critical finding',
+      words.summary.finding({ name: long, study: long, critical: true, lowConfidence: false }),
+    ],
+    [
+      'critical finding, low confidence',
+      words.summary.finding({ name: long, study: long, critical: true, lowConfidence: true }),
+    ],
+    ...(['under-35', 'no-size', 'no-category', 'growing'] as const).map((why): [string, string] => [
+      `nodule without a follow-up: ${why}`,
+      words.summary.nodules({
+        guideline: 'fleischner-2017',
+        sizeMm: 123.45,
+        decimals: 1,
+        solidness: 'part-solid',
+        site: longWords,
+        more: 12,
+        plan: { kind: 'none', guideline: 'fleischner-2017', why },
+        lowConfidence: true,
+      }),
+    ]),
     [
       'openFinding',
       words.summary.openFinding({
@@ -58,6 +79,15 @@ describe('summaries fit 139 characters by construction', () => {
   it.each(cases)('%s', (_, summary) => {
     expect(summary.length).toBeLessThanOrEqual(SUMMARY_MAX)
     expect(fitSummary(summary)).toBe(summary)
+  })
+
+  it.each(cases)('%s carries the AI marker', (name, summary) => {
+    // patient-view and order-select summaries say "AI finding" / "AI-found" instead.
+    if (
+      ['openFinding', 'matches', 'early', 'duplicate', 'different', 'unknown-code'].includes(name)
+    )
+      expect(summary).toMatch(/\bAI\b/)
+    else expect(summary).toMatch(/\(AI, (preliminary|low confidence)\)$/)
   })
 })
 
@@ -95,6 +125,85 @@ describe('nodule summary: the next step', () => {
     })
     expect(summary.length).toBeLessThanOrEqual(SUMMARY_MAX)
     expect(summary).toMatch(/CT chest in 6–12 months \(AI, low confidence\)$/)
+  })
+})
+
+describe('summaries read right at a glance', () => {
+  const nodule = {
+    guideline: 'lung-rads-v2022' as const,
+    decimals: 1,
+    solidness: 'solid' as const,
+    site: 'RUL',
+    more: 0,
+    lowConfidence: false,
+  }
+
+  it('a critical finding says AI and preliminary, and to review now', () => {
+    expect(
+      words.summary.finding({
+        name: 'pulmonary embolism',
+        study: 'CTA chest',
+        critical: true,
+        lowConfidence: false,
+      })
+    ).toBe('Suspected pulmonary embolism on CTA chest — review the images now (AI, preliminary)')
+  })
+
+  it('a low-confidence finding is labelled and asks to verify', () => {
+    expect(
+      words.summary.finding({
+        name: 'pulmonary embolism',
+        study: 'CTA chest',
+        critical: true,
+        lowConfidence: true,
+      })
+    ).toBe('Suspected pulmonary embolism on CTA chest — verify on the images (AI, low confidence)')
+  })
+
+  it('an unknown finding is named once, without a doubled "AI"', () => {
+    expect(words.summary.unknown({ name: 'Pneumonia', study: 'CT chest' })).toBe(
+      'Other finding: Pneumonia on CT chest — review the images (AI, preliminary)'
+    )
+  })
+
+  it('a nodule without a size is unassessed, not "no routine follow-up"', () => {
+    expect(
+      words.summary.nodules({
+        ...nodule,
+        plan: { kind: 'none', guideline: 'lung-rads-v2022', why: 'no-size' },
+      })
+    ).toBe('Lung-RADS: solid nodule, RUL — not measured, so no category; review (AI, preliminary)')
+  })
+
+  it('under 35: no bare "AI:" label, and says why there is no interval', () => {
+    expect(
+      words.summary.nodules({
+        ...nodule,
+        guideline: 'none',
+        sizeMm: 10,
+        plan: { kind: 'none', guideline: 'none', why: 'under-35' },
+      })
+    ).toBe('10.0 mm solid nodule, RUL — under 35, no Fleischner interval; review (AI, preliminary)')
+  })
+
+  it('a growing nodule on a no-follow-up Fleischner row is not "no routine follow-up"', () => {
+    expect(
+      words.summary.nodules({
+        ...nodule,
+        guideline: 'fleischner-2017',
+        category: 'solid-single-under-6-low-risk',
+        sizeMm: 4,
+        decimals: 0,
+        plan: {
+          kind: 'none',
+          guideline: 'fleischner-2017',
+          category: 'solid-single-under-6-low-risk',
+          why: 'growing',
+        },
+      })
+    ).toBe(
+      'Fleischner: 4 mm solid nodule, RUL — grew since prior; review (no size-based interval) (AI, preliminary)'
+    )
   })
 })
 

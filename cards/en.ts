@@ -25,7 +25,17 @@ export type Plan =
       then?: { months: Months; optional?: boolean }
     }
   | { kind: 'ordered'; order: OrderKind }
-  | { kind: 'none'; guideline: GuidelineName; category?: string }
+  | {
+      kind: 'none'
+      guideline: GuidelineName
+      category?: string
+      /**
+       * Why there is no follow-up: the patient is out of the guideline's scope, the nodule has no
+       * size (or no solid-component size), or no row fits; `growing` when a no-follow-up row meets
+       * a nodule that grew since the prior exam.
+       */
+      why?: 'under-35' | 'no-size' | 'no-category' | 'growing'
+    }
 
 /** The facts a nodule summary or heading needs, already rounded the guideline's way. */
 export interface NoduleFacts {
@@ -112,6 +122,14 @@ const categoryName = (guideline: GuidelineName, category?: string) =>
 const withLungRads = (category: string) =>
   /lung-rads/i.test(category) ? category : `Lung-RADS ${category}`
 
+/** `head on <study>foot`, the study clipped to the room left (the head and foot never are). */
+function withStudy(head: string, study: string | undefined, foot: string): string {
+  const room = SUMMARY_MAX - head.length - foot.length - ' on '.length
+  return `${head}${study && room >= 10 ? ` on ${clip(study, room)}` : ''}${foot}`
+}
+
+const capitalise = (text: string) => text.replace(/^./, (c) => c.toUpperCase())
+
 function noduleNoun(n: NoduleFacts): string {
   const size = n.sizeMm === undefined ? '' : `${mm(n.sizeMm, n.decimals)} `
   const kind = n.solidness ? `${solidnessWords[n.solidness]} ` : ''
@@ -134,11 +152,18 @@ function planWords(plan: Plan): string {
     }
     case 'ordered':
       return `${orderShort[plan.order]} already ordered`
-    case 'none':
-      if (plan.guideline === 'none') return 'no guideline interval; review'
+    case 'none': {
+      // Never "no routine follow-up" unless a guideline row says so: a nodule with no size or no
+      // category is unassessed, not cleared.
+      const what = plan.guideline === 'fleischner-2017' ? 'interval' : 'category'
+      if (plan.why === 'under-35') return 'under 35, no Fleischner interval; review'
+      if (plan.why === 'no-size') return `not measured, so no ${what}; review`
+      if (plan.why === 'no-category' || !plan.category) return `no ${what} computed; review`
       if (plan.category === '4B' || plan.category === '4X') return 'diagnostic work-up'
       if (plan.category === '0') return 'exam incomplete; see detail'
+      if (plan.why === 'growing') return 'grew since prior; review (no size-based interval)'
       return 'no routine follow-up'
+    }
   }
 }
 
@@ -163,34 +188,50 @@ export const en = {
     nodules(n: NoduleFacts & { more: number; plan: Plan; lowConfidence: boolean }): string {
       const label =
         categoryName(n.guideline, n.category) ??
-        (n.guideline === 'fleischner-2017' ? 'Fleischner' : 'AI')
+        (n.guideline === 'fleischner-2017'
+          ? 'Fleischner'
+          : n.guideline === 'lung-rads-v2022'
+            ? 'Lung-RADS'
+            : undefined)
       const where = site(n.site) ? `, ${site(n.site)}` : ''
       const more = n.more > 0 ? ` (+${n.more} more)` : ''
       const tail = n.lowConfidence ? '(AI, low confidence)' : '(AI, preliminary)'
-      const text = (plan: Plan) =>
-        `${label}: ${noduleNoun(n)}${where}${more} — ${planWords(plan)} ${tail}`
+      // No guideline applies: lead with the nodule itself rather than a bare "AI:" label.
+      const noun = label ? `${label}: ${noduleNoun(n)}` : capitalise(noduleNoun(n))
+      const text = (plan: Plan) => `${noun}${where}${more} — ${planWords(plan)} ${tail}`
       const full = text(n.plan)
       // The next step is the part to drop when space runs out; the detail always says it.
       if (full.length <= SUMMARY_MAX || n.plan.kind !== 'follow-up' || !n.plan.then) return full
       const { then: _then, ...first } = n.plan
       return text(first)
     },
-    /** e.g. `AI: suspected pulmonary embolism on CTA chest — review now`. */
+    /**
+     * e.g. `Suspected pulmonary embolism on CTA chest — review the images now (AI, preliminary)`.
+     * The AI marker is on every finding card, critical ones included: a critical card is the one
+     * most likely to be acted on before the radiologist's report.
+     */
     finding(f: {
       name: string
       study?: string
       critical: boolean
       lowConfidence: boolean
     }): string {
-      const on = f.study ? ` on ${clip(f.study, 40)}` : ''
-      const action = f.critical ? 'review now' : 'review'
-      const tail = f.lowConfidence ? ' (low confidence)' : f.critical ? '' : ' (preliminary)'
-      return `AI: suspected ${clip(f.name, 50)}${on} — ${action}${tail}`
+      const action = f.lowConfidence
+        ? 'verify on the images'
+        : f.critical
+          ? 'review the images now'
+          : 'review the images'
+      const tail = f.lowConfidence ? '(AI, low confidence)' : '(AI, preliminary)'
+      return withStudy(`Suspected ${clip(f.name, 45)}`, f.study, ` — ${action} ${tail}`)
     },
     /** A finding imaging-cds has no rule for: named, never dropped. */
-    unknown(f: { name: string; study?: string }): string {
-      const on = f.study ? ` on ${clip(f.study, 40)}` : ''
-      return `AI finding: ${clip(f.name, 60)}${on} — review (AI, preliminary)`
+    unknown(f: { name: string; study?: string; lowConfidence?: boolean }): string {
+      const tail = f.lowConfidence ? '(AI, low confidence)' : '(AI, preliminary)'
+      return withStudy(
+        `Other finding: ${clip(f.name, 45)}`,
+        f.study,
+        ` — review the images ${tail}`
+      )
     },
     /** patient-view: an open finding with no follow-up order yet. */
     openFinding(f: {
@@ -256,7 +297,7 @@ export const en = {
 
   detail: {
     noduleHeading: (n: NoduleFacts, location?: string) =>
-      `**Finding:** ${noduleNoun(n).replace(/^./, (c) => c.toUpperCase())}${location ? `, ${md(location)}` : ''} (AI-detected pulmonary nodule).`,
+      `**Finding:** ${capitalise(noduleNoun(n))}${location ? `, ${md(location)}` : ''} (AI-detected pulmonary nodule).`,
     findingHeading: (name: string, location?: string, study?: string) =>
       `**Finding:** suspected ${md(name)}${location ? `, ${md(location)}` : ''}${study ? ` on ${md(study)}` : ''} (AI-detected).`,
     unknownHeading: (name: string, codes: string[]) =>

@@ -329,8 +329,9 @@ export async function followUpSuggestion(
       ? words.suggestion.labelNow(followUp.order, shortReason)
       : words.suggestion.label(followUp.order, { start, ...(end ? { end } : {}) }, shortReason),
     uuid: await suggestionUuid(hook, a.finding.observationRef, code.code, start),
-    // An optional follow-up (Fleischner "optional CT at 12 months") is offered, not recommended.
-    isRecommended: !followUp.optional,
+    // An optional follow-up (Fleischner "optional CT at 12 months") is offered, not recommended;
+    // so is any follow-up of a finding the AI is unsure of: the card asks to verify it first.
+    isRecommended: !followUp.optional && !a.lowConfidence,
     actions: [
       {
         type: 'create',

@@ -413,6 +413,19 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
     expect(card.detail).toContain('**Then:** consider CT Chest WO contrast at 18–24 months')
   })
 
+  it('a growing 4 mm nodule in a never smoker: not "no routine follow-up", and says why', async () => {
+    const { card } = await oneCard(
+      incidental({
+        smokingStatus: [smoking('never')],
+        observations: [nodule({ mean: 4, change: 'growing' })],
+      })
+    )
+    expect(card.summary).toBe(
+      'Fleischner: 4 mm solid nodule, RUL — grew since prior; review (no size-based interval) (AI, preliminary)'
+    )
+    expect(card.detail).toMatch(/Growing since the prior exam/)
+  })
+
   it('unknown smoking status is treated as high risk, and the card says so', async () => {
     const { card } = await oneCard(incidental())
     expect(card.detail).toMatch(/Smoking status unknown or not recorded: managed as high risk/)
@@ -421,12 +434,17 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
   it('under 35: no guideline interval, no suggestion, and the card says why', async () => {
     const { card } = await oneCard(incidental({ patient: patient('2000-01-01') }))
     expect(card.suggestions).toBeUndefined()
-    expect(card.summary).toContain('no guideline interval')
+    expect(card.summary).toBe(
+      '7.0 mm solid nodule, RUL — under 35, no Fleischner interval; review (AI, preliminary)'
+    )
     expect(card.detail).toMatch(/under 35/)
   })
 
-  it('missing size: said in the caveats, no order', async () => {
+  it('missing size: said in the summary and caveats, no order, never "no routine follow-up"', async () => {
     const { card } = await oneCard(incidental({ observations: [nodule({})] }))
+    expect(card.summary).toBe(
+      'Fleischner: solid nodule, RUL — not measured, so no interval; review (AI, preliminary)'
+    )
     expect(card.suggestions).toBeUndefined()
     expect(card.detail).toContain('Size: not measured by the AI')
     expect(card.detail).toMatch(/No nodule diameter given/)
@@ -434,15 +452,24 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
 })
 
 describe('studyCards: other findings', () => {
-  it('pulmonary embolism is critical and says review now', async () => {
+  it('pulmonary embolism is critical, AI-suspected and preliminary, links the study, orders nothing', async () => {
     const { card, meta } = await oneCard({
       studies: [study({ procedure: 'cta', description: 'CTA chest' })],
       reports: [report({ results: ['Observation/obs-pe'] })],
       observations: [finding()],
     })
     expect(card.indicator).toBe('critical')
-    expect(card.summary).toBe('AI: suspected pulmonary embolism on CTA chest — review now')
+    expect(card.summary).toBe(
+      'Suspected pulmonary embolism on CTA chest — review the images now (AI, preliminary)'
+    )
     expect(card.suggestions).toBeUndefined()
+    expect(card.selectionBehavior).toBeUndefined()
+    expect(card.links?.[0]).toMatchObject({
+      type: 'absolute',
+      label: 'Open CTA chest in the viewer',
+      url: expect.stringContaining('StudyInstanceUIDs=1.2.840.113619.2.55.3.1'),
+    })
+    expect(card.detail).toMatch(/AI-generated and preliminary/)
     expect(meta.findingKind).toBe('pulmonary-embolism')
   })
 
@@ -452,7 +479,9 @@ describe('studyCards: other findings', () => {
       observations: [finding({ id: 'obs-x', code: '233604007', display: 'Pneumonia' })],
     })
     expect(card.indicator).toBe('info')
-    expect(card.summary).toContain('Pneumonia')
+    expect(card.summary).toBe(
+      'Other finding: Pneumonia on CT Chest for screening WO contrast — review the images (AI, preliminary)'
+    )
     expect(card.detail).toContain('no guideline rule')
     expect(meta.findingKind).toBe('unknown')
   })
@@ -471,8 +500,23 @@ describe('studyCards: other findings', () => {
       observations: [nodule({ mean: 8.6, certainty: 30 })],
     })
     expect(card.indicator).toBe('info')
-    expect(card.summary).toContain('low confidence')
+    expect(card.summary).toMatch(/\(AI, low confidence\)$/)
     expect(card.detail).toContain('Low AI confidence')
+    // Still offered, but not recommended until someone has looked at the images.
+    expect(card.suggestions?.length).toBeGreaterThan(0)
+    expect(card.suggestions!.every((s) => s.isRecommended === false)).toBe(true)
+  })
+
+  it('a low-confidence critical finding is labelled, informational, and asks to verify', async () => {
+    const { card } = await oneCard({
+      studies: [study({ procedure: 'cta', description: 'CTA chest' })],
+      reports: [report({ results: ['Observation/obs-pe'] })],
+      observations: [finding({ certainty: 20 })],
+    })
+    expect(card.indicator).toBe('info')
+    expect(card.summary).toBe(
+      'Suspected pulmonary embolism on CTA chest — verify on the images (AI, low confidence)'
+    )
   })
 })
 
@@ -540,7 +584,19 @@ describe('studyCards: stable uuids', () => {
   })
 })
 
-it('every card offers the four override reasons with displays', async () => {
+it('every card that can be dismissed offers the four override reasons with displays', async () => {
+  const issued = await cardsFor({
+    reports: [
+      report({ results: ['Observation/obs-1', 'Observation/obs-pe', 'Observation/obs-x'] }),
+    ],
+    observations: [
+      nodule({ mean: 8.6 }),
+      finding(),
+      finding({ id: 'obs-x', code: '233604007', display: 'Pneumonia', certainty: 10 }),
+    ],
+  })
+  expect(issued.map((i) => i.card.indicator)).toEqual(['critical', 'warning', 'info'])
+  for (const { card } of issued) expect(card.overrideReasons).toHaveLength(4)
   const { card } = await oneCard(screening4A())
   expect(card.overrideReasons?.map((r) => r.code)).toEqual([
     'already-addressed',

@@ -6,6 +6,8 @@
  * Every sentence comes from `cards/` through `words`.
  */
 import { fitSummary, words, type Plan } from '../../cards/index'
+import { noduleDiameters } from '../clinical/index'
+import type { Assessment } from '../clinical/types'
 import type { PatientEvidence, StudyEvidence } from './evidence'
 import { studyLabel, studyLinks } from './links'
 import {
@@ -28,6 +30,17 @@ import { cardUuid } from './uuid'
 /** The hook name hashed into these cards' uuids (stable even if the served hook is renamed). */
 export const STUDY_HOOK = 'imaging-study-complete'
 
+/** Why a nodule has no follow-up, for the summary; undefined when its guideline row says none. */
+function noFollowUpReason(a: Assessment): Extract<Plan, { kind: 'none' }>['why'] {
+  if (a.exclusion) return a.exclusion
+  if (!a.category) {
+    const { d } = noduleDiameters(a.finding.nodule ?? { change: 'baseline', benignFeature: false })
+    return d === undefined ? 'no-size' : 'no-category'
+  }
+  if (a.guideline === 'fleischner-2017' && a.finding.nodule?.change === 'growing') return 'growing'
+  return undefined
+}
+
 /** What the summary of a finding card says, for the imaging-study-complete hook. */
 export function findingSummary(subject: CardSubject, state: FollowUpState): string {
   const a = subject.lead
@@ -43,7 +56,12 @@ export function findingSummary(subject: CardSubject, state: FollowUpState): stri
             ...(a.followUp.optional ? { optional: true } : {}),
             ...(a.followUp.then ? { then: a.followUp.then } : {}),
           }
-      : { kind: 'none', guideline: a.guideline, ...(a.category ? { category: a.category } : {}) }
+      : {
+          kind: 'none',
+          guideline: a.guideline,
+          ...(a.category ? { category: a.category } : {}),
+          ...(noFollowUpReason(a) ? { why: noFollowUpReason(a)! } : {}),
+        }
     return words.summary.nodules({
       ...noduleFacts(a),
       more: subject.others.length,
@@ -53,7 +71,11 @@ export function findingSummary(subject: CardSubject, state: FollowUpState): stri
   }
   const study = studyLabel(subject.study)
   if (f.kind === 'unknown')
-    return words.summary.unknown({ name: f.name, ...(study ? { study } : {}) })
+    return words.summary.unknown({
+      name: f.name,
+      ...(study ? { study } : {}),
+      lowConfidence: a.lowConfidence,
+    })
   return words.summary.finding({
     name: findingName(f),
     ...(study ? { study } : {}),

@@ -214,7 +214,8 @@ describe('Fleischner on incidental nodules', () => {
       { ...incidental, patientAgeYears: 34 },
       defaultClinicalConfig
     )
-    expect(at34).toMatchObject({ guideline: 'none', indicator: 'info' })
+    expect(at34).toMatchObject({ guideline: 'none', exclusion: 'under-35', indicator: 'info' })
+    expect(at35.exclusion).toBeUndefined()
     expect(at34.category).toBeUndefined()
     expect(at34.followUp).toBeUndefined()
     expect(at34.caveats.join(' ')).toMatch(/Fleischner does not apply under 35/)

@@ -137,7 +137,7 @@ function nodulePart(
     caveats.push('Patient age unknown: Fleischner 2017 applied as for an adult of 35 or older.')
   } else if (age < 35) {
     caveats.push('Fleischner does not apply under 35: no follow-up interval is recommended.')
-    return { guideline: 'none' }
+    return { guideline: 'none', exclusion: 'under-35' }
   }
   return fleischnerPart(nodule, context, caveats)
 }

@@ -122,5 +122,7 @@ export interface Assessment {
   indicator: 'info' | 'warning' | 'critical'
   /** Why no guideline recommendation was made (under 35, missing size, ...). */
   caveats: string[]
+  /** Set when the patient is outside the guideline's scope: Fleischner is for adults 35 and over. */
+  exclusion?: 'under-35'
   lowConfidence: boolean
 }
