@@ -340,13 +340,21 @@ describe('studyCards: the optional PET/CT beside the follow-up', () => {
     ])
   })
 
-  it('Fleischner part-solid with a solid component ≥ 6 mm: PET/CT offered', async () => {
-    const { card } = await oneCard({
-      studies: [study({ procedure: 'ct-chest' })],
-      reports: [report()],
-      observations: [nodule({ mean: 12, solid: 6, solidness: 'part-solid' })],
-    })
-    expect(petOf(card)?.label).toBe('Consider PET/CT (Fleischner 2017, solid component ≥ 6 mm)')
+  it('Fleischner part-solid: PET/CT only for a solid component > 8 mm', async () => {
+    const card = async (solid: number) =>
+      (
+        await oneCard({
+          studies: [study({ procedure: 'ct-chest' })],
+          reports: [report()],
+          observations: [nodule({ mean: 14, solid, solidness: 'part-solid' })],
+        })
+      ).card
+    const six = await card(6)
+    expect(six.indicator).toBe('warning')
+    expect(petOf(six)).toBeUndefined()
+    expect(petOf(await card(9))?.label).toBe(
+      'Consider PET/CT (Fleischner 2017, solid component > 8 mm)'
+    )
   })
 })
 

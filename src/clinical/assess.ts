@@ -115,7 +115,9 @@ function fleischnerPart(
     rule: `${fleischnerRule(row)} (${sizes.join(', ')})`,
     management: row.recommendation,
     ...(row.followUp && { followUp: row.followUp }),
-    ...(row.additionalFollowUps && { additionalFollowUps: row.additionalFollowUps }),
+    ...(result.additionalFollowUps.length > 0 && {
+      additionalFollowUps: result.additionalFollowUps,
+    }),
     suspicious: result.highSuspicion,
   }
 }

@@ -133,7 +133,7 @@ describe('follow-up encoding', () => {
     }
   })
 
-  it('offers PET/CT as an option for solid > 8 mm and a solid component ≥ 6 mm, saying why', () => {
+  it('offers PET/CT as an option for solid > 8 mm and a solid component > 8 mm, saying why', () => {
     const pet = (because: string) => [
       { order: 'pet-ct', months: { from: 0 }, optional: true, because },
     ]
@@ -142,7 +142,32 @@ describe('follow-up encoding', () => {
     )
     expect(
       fleischnerRows.find((r) => r.id === 'part-solid-single-solid-6-plus')?.additionalFollowUps
-    ).toEqual(pet('solid component ≥ 6 mm'))
+    ).toEqual(pet('solid component > 8 mm'))
+  })
+
+  it.each<[number, number]>([
+    [6, 0],
+    [8.4, 0],
+    [8.5, 1],
+    [12, 1],
+  ])(
+    'part-solid, solid component %f mm: %i PET/CT option (only > 8 mm, whole mm)',
+    (solid, count) => {
+      const result = fleischnerRow(
+        nodule({ solidness: 'part-solid', meanDiameterMm: 20, solidComponentMm: solid }),
+        lowSingle
+      )
+      expect(result.row?.id).toBe('part-solid-single-solid-6-plus')
+      expect(result.highSuspicion).toBe(true)
+      expect(result.additionalFollowUps).toHaveLength(count)
+    }
+  )
+
+  it('solid > 8 mm always has the PET/CT option; rows without one give none', () => {
+    expect(
+      fleischnerRow(nodule({ meanDiameterMm: 9 }), lowSingle).additionalFollowUps
+    ).toHaveLength(1)
+    expect(fleischnerRow(nodule({ meanDiameterMm: 7 }), lowSingle).additionalFollowUps).toEqual([])
   })
 
   it('words a row the way the guideline prints it', () => {

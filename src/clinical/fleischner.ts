@@ -29,6 +29,8 @@ export interface FleischnerRow {
   recommendation: string
   followUp?: FollowUp
   additionalFollowUps?: FollowUp[]
+  /** Offer `additionalFollowUps` only when the solid component is in this band. */
+  additionalFollowUpsIf?: { solidComponent: FleischnerSizeBand }
   /** Rows the indicator mapping (§4.3) raises to a warning: solid > 8 mm, solid component ≥ 6 mm. */
   highSuspicion?: boolean
 }
@@ -112,7 +114,8 @@ export const fleischnerRows: readonly FleischnerRow[] = [
     followUp: ct(3, 6) },
   { id: 'part-solid-single-solid-6-plus', nodule: 'part-solid', multiplicity: 'single', size: '6-plus', solidComponent: '6-plus',
     recommendation: 'CT at 3–6 months. Suspicious morphology (lobulated margins, cystic components), a growing solid component, or a solid component > 8 mm: PET/CT, biopsy or resection.',
-    followUp: ct(3, 6), additionalFollowUps: [petCtOption('solid component ≥ 6 mm')], highSuspicion: true },
+    followUp: ct(3, 6), additionalFollowUps: [petCtOption('solid component > 8 mm')],
+    additionalFollowUpsIf: { solidComponent: 'over-8' }, highSuspicion: true },
   { id: 'subsolid-multiple-under-6', nodule: 'subsolid', multiplicity: 'multiple', size: 'under-6',
     recommendation: 'CT at 3–6 months; if stable, consider CT at 2 and 4 years.', followUp: ct(3, 6) },
   { id: 'subsolid-multiple-6-plus', nodule: 'subsolid', multiplicity: 'multiple', size: '6-plus',
@@ -161,6 +164,8 @@ const changeNotes: Readonly<Record<NoduleFacts['change'], readonly string[]>> = 
 
 export interface FleischnerResult {
   row?: FleischnerRow
+  /** The row's further orders that apply to this nodule (the PET/CT option). */
+  additionalFollowUps: FollowUp[]
   /** The average diameter and solid component as compared, whole mm. */
   averageMm?: number
   solidComponentMm?: number
@@ -212,12 +217,13 @@ export function fleischnerRow(
       ...(averageMm !== undefined && { averageMm }),
       ...(solidComponentMm !== undefined && { solidComponentMm }),
       highSuspicion: false,
+      additionalFollowUps: [],
       notes,
     }
   }
   if (averageMm === undefined) {
     notes.push('No nodule diameter given: no Fleischner recommendation computed.')
-    return { missing: 'diameter', highSuspicion: highSuspicion(), notes }
+    return { missing: 'diameter', highSuspicion: highSuspicion(), additionalFollowUps: [], notes }
   }
   const candidates = fleischnerRows.filter(
     (r) =>
@@ -244,11 +250,22 @@ export function fleischnerRow(
       ...sizes,
       ...(needsSolid && { missing: 'solid-component' as const }),
       highSuspicion: highSuspicion(),
+      additionalFollowUps: [],
       notes,
     }
   }
   if (row.risk && patient.risk === 'unknown') {
     notes.push('Smoking status unknown or not recorded: managed as high risk.')
   }
-  return { row, ...sizes, highSuspicion: highSuspicion(row), notes }
+  // Part-solid, solid component ≥ 6 mm: PET/CT (or biopsy, resection) is for a solid component
+  // > 8 mm (or suspicious morphology or a growing solid component, which the AI does not report).
+  const conditionMet =
+    !row.additionalFollowUpsIf ||
+    (solidComponentMm !== undefined &&
+      inBounds(
+        solidComponentMm,
+        fleischnerSizeBands[row.additionalFollowUpsIf.solidComponent].bounds
+      ))
+  const additionalFollowUps = conditionMet ? [...(row.additionalFollowUps ?? [])] : []
+  return { row, ...sizes, highSuspicion: highSuspicion(row), additionalFollowUps, notes }
 }
