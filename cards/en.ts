@@ -320,7 +320,8 @@ export const en = {
       if (guideline === 'lung-rads-v2022' && category)
         return `**Lung-RADS v2022 category ${category}** (the exam takes the category of its most suspicious nodule).${row}`
       if (guideline === 'fleischner-2017')
-        return `**Fleischner Society 2017** (incidental nodule)${category ? `, row \`${category}\`` : ''}.${row}`
+        // The service cannot see a cancer history or immune status, so the card states the scope.
+        return `**Fleischner Society 2017** (incidental nodule; not for patients with known cancer or immunosuppression)${category ? `, row \`${category}\`` : ''}.${row}`
       return rule ? `**Assessment:** ${md(rule)}.` : undefined
     },
     noGuideline:

@@ -385,7 +385,9 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
     expect(card.suggestions![0]!.label).toBe(
       'Order CT chest for 2026-09-14 to 2027-03-14 (Fleischner 2017)'
     )
-    expect(card.detail).toContain('Fleischner Society 2017')
+    expect(card.detail).toContain(
+      '**Fleischner Society 2017** (incidental nodule; not for patients with known cancer or immunosuppression)'
+    )
     expect(card.detail).toContain('between 2026-09-14 and 2027-03-14')
   })
 
