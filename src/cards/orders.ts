@@ -140,10 +140,10 @@ export function orderIsForPatient(order: ServiceRequest, patientId: string | und
 
 /**
  * The existing order that already covers a follow-up (the assessment's, or `followUp`, e.g. its
- * optional PET/CT): one whose reasonReference is the finding, unless it is of the other family
- * (a PET/CT for the nodule does not do its CT follow-up, nor a CT its PET/CT), or one with the
- * same order code or code family for a date within ±1 month of the due window. An order with no
- * date counts when it was authored on or after the study.
+ * optional PET/CT): one whose reasonReference is the finding, whatever its code (the guideline's
+ * options are alternatives: once one is ordered for the finding, it has been acted on), or one
+ * with the same order code or code family for a date within ±1 month of the due window. An
+ * order with no date counts when it was authored on or after the study.
  */
 export function findEquivalentOrder(
   assessment: Assessment,
@@ -155,14 +155,10 @@ export function findEquivalentOrder(
   followUp: FollowUp | undefined = assessment.followUp
 ): ServiceRequest | undefined {
   const mine = orders.filter((o) => orderIsForPatient(o, patientId))
-  const family = followUp && followUpFamily(followUp.order)
-  const otherFamily = (o: ServiceRequest) => {
-    const f = orderFamily(o.code, options)
-    return !!family && (f === 'chest-ct' || f === 'pet-ct') && f !== family
-  }
-  const byReason = mine.find((o) => orderIsFor(o, observationRefs) && !otherFamily(o))
+  const byReason = mine.find((o) => orderIsFor(o, observationRefs))
   if (byReason) return byReason
   if (!followUp || !studyDate) return undefined
+  const family = followUpFamily(followUp.order)
   const window = dueWindow(studyDate, followUp)
   // PET/CT is never an interval exam in these guidelines: any open PET/CT after the study covers
   // the "may be considered" option, whatever date it was booked for.

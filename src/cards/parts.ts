@@ -345,12 +345,14 @@ export async function followUpSuggestion(
 /**
  * The guideline's optional further orders beside the follow-up: PET/CT for Lung-RADS 4A/4B/4X
  * with a solid nodule or solid component ≥ 8 mm, Fleischner solid > 8 mm or a solid component
- * ≥ 6 mm. Offered, never recommended (the guideline says "may be considered", and the card's one
- * recommendation stays the follow-up, as `at-most-one` requires), and not when an equivalent
- * order already exists.
+ * > 8 mm. Offered, never recommended (the guideline says "may be considered", and the card's one
+ * recommendation stays the follow-up, as `at-most-one` requires). They are alternatives to the
+ * follow-up, so none is offered once the follow-up is ordered, nor when an equivalent order
+ * (an open PET/CT after the study) exists.
  */
 export async function additionalSuggestions(
   subject: CardSubject,
+  state: FollowUpState,
   patient: PatientEvidence,
   options: CardOptions,
   hook: string
@@ -358,7 +360,7 @@ export async function additionalSuggestions(
   const a = subject.lead
   const studyDate = subject.study.studyDate
   const patientId = patient.patientId
-  if (!studyDate || !patientId) return []
+  if (!studyDate || !patientId || state.existing) return []
   const shortReason = words.order.shortReason(a.guideline, a.category)
   const offered: { followUp: FollowUp; suggestion: Suggestion }[] = []
   for (const followUp of a.additionalFollowUps ?? []) {

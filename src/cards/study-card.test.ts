@@ -158,14 +158,11 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     expect(card.detail!.match(/assert(s|ed) Lung-RADS 2/g)).toHaveLength(1)
   })
 
-  it('an equivalent order already placed: no follow-up suggestion, and the detail says it is ordered', async () => {
+  it('an equivalent order already placed: no suggestion (not even the PET/CT option), and the detail says it is ordered', async () => {
     const existing = serviceRequest({ id: 'sr-ldct', status: 'active', occurrence: '2026-06-20' })
     const { card } = await oneCard(screening4A({ serviceRequests: [existing] }))
-    // Only the optional PET/CT is left to offer.
-    expect(card.suggestions?.map((s) => s.label)).toEqual([
-      'Consider PET/CT (Lung-RADS 4A, solid nodule ≥ 8 mm)',
-    ])
-    expect(card.suggestions![0]!.isRecommended).toBe(false)
+    expect(card.suggestions).toBeUndefined()
+    expect(card.selectionBehavior).toBeUndefined()
     expect(card.summary).toContain('LDCT already ordered')
     expect(card.detail).toContain('Follow-up already ordered:')
     expect(card.detail).toContain('ServiceRequest/sr-ldct')
@@ -179,9 +176,7 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
       reasonRef: 'Observation/obs-1',
     })
     const { card } = await oneCard(screening4A({ serviceRequests: [existing] }))
-    expect(card.suggestions?.map((s) => s.label)).toEqual([
-      'Consider PET/CT (Lung-RADS 4A, solid nodule ≥ 8 mm)',
-    ])
+    expect(card.suggestions).toBeUndefined()
     expect(card.detail).toContain('Follow-up already ordered:')
   })
 
@@ -314,18 +309,17 @@ describe('studyCards: the optional PET/CT beside the follow-up', () => {
     ])
   })
 
-  it('a PET/CT ordered for the finding covers the PET/CT, not the LDCT follow-up', async () => {
+  it('a PET/CT ordered for the finding: the alternative was chosen, the summary names it', async () => {
     const pet = serviceRequest({
       id: 'sr-pet',
       status: 'draft',
-      coding: [{ system: LOINC, code: '81555-5' }],
+      coding: [{ system: LOINC, code: '81555-5', display: 'PET/CT' }],
       reasonRef: 'Observation/obs-1',
     })
     const { card } = await oneCard(screening4A({ serviceRequests: [pet] }))
-    expect(card.summary).toContain('LDCT in 3 months')
-    expect(card.suggestions?.map((s) => s.label)).toEqual([
-      'Order LDCT for 2026-06-14 (Lung-RADS 4A)',
-    ])
+    expect(card.summary).toContain('PET/CT already ordered')
+    expect(card.suggestions).toBeUndefined()
+    expect(card.detail).toContain('ServiceRequest/sr-pet')
   })
 
   it('Fleischner solid > 8 mm: CT at 3 months recommended, PET/CT offered', async () => {

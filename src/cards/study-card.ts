@@ -5,6 +5,7 @@
  * suspicious one. Each card comes back with its {@link CardMeta} (`IssuedCard`), in display order.
  * Every sentence comes from `cards/` through `words`.
  */
+import type { ServiceRequest } from 'fhir/r4'
 import { fitSummary, words, type Plan } from '../../cards/index'
 import { noduleDiameters } from '../clinical/index'
 import type { Assessment } from '../clinical/types'
@@ -24,7 +25,8 @@ import {
   type CardSubject,
   type FollowUpState,
 } from './parts'
-import type { Card, CardOptions, IssuedCard } from './types'
+import { orderFamily } from './orders'
+import type { Card, CardOptions, IssuedCard, OrderKind } from './types'
 import { cardUuid } from './uuid'
 
 /** The hook name hashed into these cards' uuids (stable even if the served hook is renamed). */
@@ -41,14 +43,27 @@ function noFollowUpReason(a: Assessment): Extract<Plan, { kind: 'none' }>['why']
   return undefined
 }
 
+/** What was ordered, for "… already ordered": a PET/CT ordered for the nodule is named as such. */
+function orderedKind(
+  existing: ServiceRequest,
+  planned: OrderKind,
+  options: CardOptions
+): OrderKind {
+  return orderFamily(existing.code, options) === 'pet-ct' ? 'pet-ct' : planned
+}
+
 /** What the summary of a finding card says, for the imaging-study-complete hook. */
-export function findingSummary(subject: CardSubject, state: FollowUpState): string {
+export function findingSummary(
+  subject: CardSubject,
+  state: FollowUpState,
+  options: CardOptions
+): string {
   const a = subject.lead
   const f = a.finding
   if (f.kind === 'pulmonary-nodule') {
     const plan: Plan = a.followUp
       ? state.existing
-        ? { kind: 'ordered', order: a.followUp.order }
+        ? { kind: 'ordered', order: orderedKind(state.existing, a.followUp.order, options) }
         : {
             kind: 'follow-up',
             order: a.followUp.order,
@@ -100,13 +115,13 @@ export async function findingCard(
   const f = a.finding
   const state = followUpState(subject, patient, options)
   const suggestion = await followUpSuggestion(subject, state, patient, options, hook)
-  const further = await additionalSuggestions(subject, patient, options, hook)
+  const further = await additionalSuggestions(subject, state, patient, options, hook)
   const suggestions = [...(suggestion ? [suggestion] : []), ...further.map((o) => o.suggestion)]
   const links = studyLinks(subject.study, options, f.keyImage)
   const uuid = await cardUuid(hook, f.observationRef, a.category)
   const card: Card = {
     uuid,
-    summary: fitSummary((custom.summary ?? ((s) => findingSummary(subject, s)))(state)),
+    summary: fitSummary((custom.summary ?? ((s) => findingSummary(subject, s, options)))(state)),
     indicator: a.indicator,
     detail: detailMarkdown(subject, state, options, {
       ...(custom.lead ? { lead: custom.lead } : {}),
