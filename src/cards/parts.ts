@@ -7,8 +7,8 @@
  */
 import type { ServiceRequest } from 'fhir/r4'
 import { words, type NoduleFacts, type OrderFacts } from '../../cards/index'
-import { isArrangeNow, suspicionRank } from '../clinical/index'
-import type { Assessment, Finding, FollowUp } from '../clinical/types'
+import { isArrangeNow, lungRadsRadlex, suspicionRank } from '../clinical/index'
+import type { Assessment, Finding, FollowUp, LungRadsCategory } from '../clinical/types'
 import type { PatientEvidence, StudyEvidence } from './evidence'
 import { studyLabel } from './links'
 import {
@@ -236,17 +236,6 @@ function reasonReference(subject: CardSubject): string | undefined {
   return parseRef(f.observationRef).type === 'Observation' ? f.observationRef : undefined
 }
 
-/** RadLex codes of the Lung-RADS categories, so the order's reasonCode is coded, not just text. */
-const LUNG_RADS_RID: Record<string, string> = {
-  '0': 'RID50135',
-  '1': 'RID50136',
-  '2': 'RID50137',
-  '3': 'RID50138',
-  '4A': 'RID50139',
-  '4B': 'RID50140',
-  '4X': 'RID50141',
-}
-
 /**
  * The draft/proposal ServiceRequest for one follow-up of the subject's lead finding.
  *
@@ -268,7 +257,9 @@ function draftOrder(
   const code = options.orderCodes[followUp.order]
   const reason = words.order.reason(a.guideline, a.category)
   const rid =
-    a.guideline === 'lung-rads-v2022' && a.category ? LUNG_RADS_RID[a.category] : undefined
+    a.guideline === 'lung-rads-v2022' && a.category
+      ? lungRadsRadlex[a.category as LungRadsCategory]
+      : undefined
   const { start, end } = window
   const now = isArrangeNow(followUp)
   return {

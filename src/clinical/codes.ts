@@ -4,7 +4,7 @@
  * look-ups from a coding to a finding kind or a lung lobe. Matching is liberal: any one coding
  * of a concept may carry the code, and system URLs are compared without case or trailing slash.
  */
-import type { CodingRef, FindingKind } from './types'
+import type { CodingRef, FindingKind, LungRadsCategory } from './types'
 
 /** Code system URLs used by the contract. */
 export const codeSystem = {
@@ -46,6 +46,22 @@ export const componentCode = {
   /** SNOMED "Laterality": DICOM CID 6170 lobes carry laterality separately. */
   laterality: [[codeSystem.snomed, '272741003']],
 } as const satisfies Record<string, readonly (readonly [string, string])[]>
+
+/** RadLex codes of the Lung-RADS categories (RID50134 "Lung-RADS assessment" values). */
+export const lungRadsRadlex: Readonly<Record<LungRadsCategory, string>> = {
+  '0': 'RID50135',
+  '1': 'RID50136',
+  '2': 'RID50137',
+  '3': 'RID50138',
+  '4A': 'RID50139',
+  '4B': 'RID50140',
+  '4X': 'RID50141',
+}
+
+/** The Lung-RADS category a RadLex value code stands for. */
+export const lungRadsFromRadlex: Readonly<Record<string, LungRadsCategory>> = Object.fromEntries(
+  Object.entries(lungRadsRadlex).map(([category, rid]) => [rid, category as LungRadsCategory])
+)
 
 /** Finding codes from the contract; a finding matches on any one of its codings. */
 export const findingKindCodes: readonly { kind: FindingKind; system: string; code: string }[] = [

@@ -14,6 +14,7 @@ import {
   findingKindOf,
   lateralityOf,
   lobeOf,
+  lungRadsFromRadlex,
 } from './codes'
 import { bareUid, codingsOf, quantityFraction, referenceTo, refersTo } from './fhir-values'
 import { readNoduleFacts } from './read-nodule'
@@ -21,17 +22,6 @@ import { readModelInfo, reportIsUsable } from './reports'
 import type { CodingRef, Finding, FindingKind, KeyImage, LungRadsCategory } from './types'
 
 const withdrawn = new Set(['entered-in-error', 'cancelled'])
-
-/** RadLex Lung-RADS assessment values, RID50135 (0) to RID50141 (4X). */
-const lungRadsValueCodes: Readonly<Record<string, LungRadsCategory>> = {
-  RID50135: '0',
-  RID50136: '1',
-  RID50137: '2',
-  RID50138: '3',
-  RID50139: '4A',
-  RID50140: '4B',
-  RID50141: '4X',
-}
 
 /**
  * A Lung-RADS category from free text or a local code such as `4A`, `Lung-RADS 4B`,
@@ -49,7 +39,7 @@ export function parseLungRadsCategory(text: string | undefined): LungRadsCategor
 function readLungRads(component: ObservationComponent | undefined): LungRadsCategory | undefined {
   if (!component) return undefined
   const codings = codingsOf(component.valueCodeableConcept)
-  const coded = Object.entries(lungRadsValueCodes).find(([code]) =>
+  const coded = Object.entries(lungRadsFromRadlex).find(([code]) =>
     codings.some((c) => codingIs(c, codeSystem.radlex, code))
   )
   if (coded) return coded[1]
