@@ -52,11 +52,31 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
   if (options.accessToken) headers.authorization = `Bearer ${options.accessToken}`
 
   async function request(url: string): Promise<FhirResource> {
-    const signals = [AbortSignal.timeout(options.timeoutMs)]
-    if (options.deadline) signals.push(options.deadline)
+    // One controller and a timer cleared on completion, rather than AbortSignal.timeout() joined
+    // with the deadline by AbortSignal.any(): those timers stay armed after the response, and each
+    // later fires, builds a DOMException and dispatches abort events for nothing (about 0.1 ms of
+    // main-thread time per hook call that reads from FHIR; see docs/performance.md).
+    const controller = new AbortController()
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('FHIR request timed out', 'TimeoutError')),
+      options.timeoutMs
+    )
+    const { deadline } = options
+    const onDeadline = () => controller.abort(deadline?.reason)
+    if (deadline?.aborted) onDeadline()
+    else deadline?.addEventListener('abort', onDeadline, { once: true })
+    try {
+      return await fetchResource(url, controller.signal)
+    } finally {
+      clearTimeout(timer)
+      deadline?.removeEventListener('abort', onDeadline)
+    }
+  }
+
+  async function fetchResource(url: string, signal: AbortSignal): Promise<FhirResource> {
     let res: Response
     try {
-      res = await options.fetch(url, { headers, signal: AbortSignal.any(signals) })
+      res = await options.fetch(url, { headers, signal })
     } catch (err) {
       const timedOut =
         (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError'

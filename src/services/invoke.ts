@@ -52,38 +52,49 @@ export async function invokeService(
     throw badRequest(`Invalid context: ${describeIssues(context.error, 'context')}`, 'context')
   }
   const logger = deps.logger.child({ service: service.id, hookInstance: request.hookInstance })
-  const deadline = AbortSignal.timeout(deps.budgetMs)
-  const fhir = fhirClientFor(request, caller, deps, deadline, logger)
-  const gathered = await gatherPrefetch({
-    templates: service.prefetch ?? {},
-    context: context.data,
-    prefetch: request.prefetch ?? undefined,
-    fhir,
-  })
-  const lacking = handler.required.filter((key) => key in gathered.missing)
-  if (lacking.length > 0) {
-    logger.warn('hook.precondition_failed', { missing: lacking.join(','), fhirAccess: !!fhir })
-    const why = lacking.map((key) => `${key} (${gathered.missing[key]})`).join(', ')
-    throw preconditionFailed(
-      `Required data could not be obtained from prefetch${fhir ? ' or the FHIR server' : ' and no usable fhirServer with fhirAuthorization was given'}: ${why}`
-    )
+  // A timer cleared when the call ends, not AbortSignal.timeout(): that one would fire after
+  // every call, budget spent or not, and build a DOMException for nothing.
+  const budget = new AbortController()
+  const timer = setTimeout(
+    () => budget.abort(new DOMException('Hook time budget spent', 'TimeoutError')),
+    deps.budgetMs
+  )
+  const deadline = budget.signal
+  try {
+    const fhir = fhirClientFor(request, caller, deps, deadline, logger)
+    const gathered = await gatherPrefetch({
+      templates: service.prefetch ?? {},
+      context: context.data,
+      prefetch: request.prefetch ?? undefined,
+      fhir,
+    })
+    const lacking = handler.required.filter((key) => key in gathered.missing)
+    if (lacking.length > 0) {
+      logger.warn('hook.precondition_failed', { missing: lacking.join(','), fhirAccess: !!fhir })
+      const why = lacking.map((key) => `${key} (${gathered.missing[key]})`).join(', ')
+      throw preconditionFailed(
+        `Required data could not be obtained from prefetch${fhir ? ' or the FHIR server' : ' and no usable fhirServer with fhirAuthorization was given'}: ${why}`
+      )
+    }
+    const result = await handler.handle({
+      request,
+      context: context.data,
+      data: gathered.data,
+      fhir,
+      options: deps.cardOptions(),
+      logger,
+    })
+    logger.info('hook.answered', {
+      cards: result.cards.length,
+      prefetched: Object.values(gathered.sources).filter((s) => s === 'prefetch').length,
+      fetched: Object.values(gathered.sources).filter((s) => s === 'fetched').length,
+      missing: Object.keys(gathered.missing).length,
+      ms: Date.now() - started,
+    })
+    return result
+  } finally {
+    clearTimeout(timer)
   }
-  const result = await handler.handle({
-    request,
-    context: context.data,
-    data: gathered.data,
-    fhir,
-    options: deps.cardOptions(),
-    logger,
-  })
-  logger.info('hook.answered', {
-    cards: result.cards.length,
-    prefetched: Object.values(gathered.sources).filter((s) => s === 'prefetch').length,
-    fetched: Object.values(gathered.sources).filter((s) => s === 'fetched').length,
-    missing: Object.keys(gathered.missing).length,
-    ms: Date.now() - started,
-  })
-  return result
 }
 
 /**
