@@ -77,9 +77,18 @@ function replayingFetch(real: Fetch): { fetch: Fetch; replayOnly(): void; calls(
   return { fetch, replayOnly: () => (live = false), calls: () => calls }
 }
 
-/** Where a frame's code lives: our module, a package, or Node itself. */
-function area(url: string): string {
-  if (url === '') return '(native, GC, idle)'
+/**
+ * Where a frame's code lives: our module, a package, Node itself, or V8's own states. `(idle)` is
+ * the main thread waiting, mostly for ES384 verification on the libuv pool; samples taken then are
+ * sometimes charged to the native frame that queued the job (`run`), so read those two together.
+ */
+function area(frame: ProfileNode['callFrame']): string {
+  const { url, functionName } = frame
+  if (url === '') {
+    if (functionName === '(idle)') return '(idle: waiting for the libuv pool or I/O)'
+    if (functionName === '(garbage collector)') return '(garbage collector)'
+    return '(native code)'
+  }
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
   if (pkg) return pkg[1]!
   if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0]
@@ -93,8 +102,11 @@ function summarise(profile: CpuProfile, calls: number) {
   profile.samples.forEach((id, i) => {
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
   })
+  // tsx compiles each module to one line, so a line number says little: the function and file do.
   const label = (n: ProfileNode) =>
-    `${n.callFrame.functionName || '(anonymous)'} ${area(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`
+    n.callFrame.url === ''
+      ? `${n.callFrame.functionName} (native)`
+      : `${n.callFrame.functionName || '(anonymous)'} ${area(n.callFrame)}`
   const self = new Map<string, number>()
   const areas = new Map<string, number>()
   const inclusive = new Map<string, number>()
@@ -112,7 +124,7 @@ function summarise(profile: CpuProfile, calls: number) {
     }
     const own = selfUs.get(id) ?? 0
     self.set(key, (self.get(key) ?? 0) + own)
-    areas.set(area(node.callFrame.url), (areas.get(area(node.callFrame.url)) ?? 0) + own)
+    areas.set(area(node.callFrame), (areas.get(area(node.callFrame)) ?? 0) + own)
     return total
   }
   const root = profile.nodes[0]!

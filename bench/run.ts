@@ -8,7 +8,9 @@
  * in-memory Medplum FHIR server (bench/fhir-server-process.ts) and a replaying FHIR server in front
  * of it (bench/fhir-replay-process.ts) are child processes. Every request carries its own ES384
  * JWT (jti values are single-use), signed before the run so signing costs the service nothing.
- * Each run is preceded by an unmeasured warm-up (JIT, the service's FHIR connection pool).
+ * Each run is preceded by an unmeasured warm-up (JIT, the service's FHIR connection pool). Besides
+ * throughput and latency, each run reports the server process's own CPU and busy event-loop time
+ * per call: on a machine shared with other work those move far less than requests per second.
  *
  * Knobs: BENCH_SECONDS (per measured run, default 5), BENCH_CONNECTIONS (default 10),
  * BENCH_WARMUP_SECONDS (default 1), BENCH_TOKENS_PER_SECOND (cap on signed tokens per second of
@@ -17,7 +19,7 @@
 import { spawn } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
@@ -104,6 +106,9 @@ interface Row {
   rps: number
   p50: number
   p99: number
+  /** The server process's CPU time (all threads) and busy event-loop time per request, in ms. */
+  cpuMs: number
+  loopMs: number
   non2xx: number
   outOfTokens: boolean
   note?: string
@@ -131,22 +136,30 @@ async function hammer(load: Load, duration: number) {
   return { result, outOfTokens }
 }
 
+/** Warm-up, then the measured run; `server` is the process under test (for its CPU time). */
 async function measure(
   name: string,
   load: Load,
+  server: Child,
   afterWarmup?: () => Promise<void>
 ): Promise<Row & { requests: number }> {
   if (warmupSeconds > 0) await hammer(load, warmupSeconds)
   await afterWarmup?.()
+  const before = await server.stats()
   const { result, outOfTokens } = await hammer(load, seconds)
+  const after = await server.stats()
+  // Every request autocannon sent in the run, answered or not, cost the server.
+  const requests = result.requests.total
   return {
     name,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    cpuMs: (after.cpuMs! - before.cpuMs!) / requests,
+    loopMs: (after.loopMs! - before.loopMs!) / requests,
     non2xx: result.non2xx + result.errors + result.timeouts,
     outOfTokens,
-    requests: result.requests.total,
+    requests,
   }
 }
 
@@ -170,7 +183,7 @@ async function main() {
   ])
   const replay = await startChild('fhir-replay-process.ts', [medplum.url])
   const rows: Row[] = []
-  rows.push(await measure('bare Hono route', { url: `${bare.url}/` }))
+  rows.push(await measure('bare Hono route', { url: `${bare.url}/` }, bare))
   await bare.stop()
 
   const trust = {
@@ -192,10 +205,11 @@ async function main() {
     CDS_FEEDBACK_DB: join(dataDir, 'feedback.sqlite'),
   })
   const hookUrl = `${service.url}${HOOK_PATH}`
-  const discovery = await measure('discovery (JWT verified)', {
-    url: `${service.url}/cds-services`,
-    tokens: discoveryTokens,
-  })
+  const discovery = await measure(
+    'discovery (JWT verified)',
+    { url: `${service.url}/cds-services`, tokens: discoveryTokens },
+    service
+  )
   rows.push(discovery)
 
   // Every later run verifies a JWT and then does more, so none outpaces the previous one by
@@ -204,7 +218,8 @@ async function main() {
     const tokens = await tokensFor(HOOK_PATH, previous.rps * 1.33 + 50)
     fhir.reset()
     let warm: Record<string, number> = {}
-    const row = await measure(name, { url: hookUrl, method: 'POST', body, tokens }, async () => {
+    const load: Load = { url: hookUrl, method: 'POST', body, tokens }
+    const row = await measure(name, load, service, async () => {
       warm = await fhir.stats()
     })
     const end = await fhir.stats()
@@ -240,14 +255,20 @@ async function main() {
 
   const baseline = rows[0]!
   console.log(
-    `\n${seconds} s per run after ${warmupSeconds} s warm-up, ${connections} connections; ` +
+    `\nNode ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim()}); ` +
+      `${seconds} s per run after ${warmupSeconds} s warm-up, ${connections} connections; ` +
       'service, FHIR servers and load generator in separate processes\n'
   )
-  console.log('| run | req/s | p50 ms | p99 ms | throughput vs bare | non-2xx |')
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
+  console.log(
+    '| run | req/s | p50 ms | p99 ms | throughput vs bare | CPU ms per call | ' +
+      'event loop ms per call | CPU vs bare | non-2xx |'
+  )
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
   for (const r of rows) {
     console.log(
-      `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.rps / baseline.rps).toFixed(4)} | ${r.non2xx} |`
+      `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ` +
+        `${(r.rps / baseline.rps).toFixed(4)} | ${r.cpuMs.toFixed(3)} | ${r.loopMs.toFixed(3)} | ` +
+        `${(r.cpuMs / baseline.cpuMs).toFixed(0)}x | ${r.non2xx} |`
     )
   }
   console.log('')
