@@ -6,6 +6,16 @@
 import { parseFhirServerBase, parseHttpUrl, type FhirServerBase } from './url'
 import type { Caller } from './verify'
 
+// Allowlist entries come from the trust file: parse each once, not on every hook call.
+const parsedBases = new Map<string, FhirServerBase | undefined>()
+function baseOf(entry: string): FhirServerBase | undefined {
+  if (!parsedBases.has(entry)) {
+    const base = parseFhirServerBase(entry)
+    parsedBases.set(entry, typeof base === 'string' ? undefined : base)
+  }
+  return parsedBases.get(entry)
+}
+
 function within(base: FhirServerBase, target: URL): boolean {
   if (base.protocol !== target.protocol || base.hostname !== target.hostname) return false
   if (base.port !== '*' && base.port !== target.port) return false
@@ -25,7 +35,7 @@ export function isFhirServerAllowed(caller: Caller, fhirServer: string): boolean
   if (!target || target.search || fhirServer.includes('?')) return false
   if (caller.fhirServers.includes('*')) return true
   return caller.fhirServers.some((entry) => {
-    const base = parseFhirServerBase(entry)
-    return typeof base !== 'string' && within(base, target)
+    const base = baseOf(entry)
+    return base !== undefined && within(base, target)
   })
 }
