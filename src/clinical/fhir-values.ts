@@ -7,9 +7,23 @@
 import type { CodeableConcept, Extension, Quantity, Reference } from 'fhir/r4'
 import type { CodingRef } from './types'
 
+// The finding reader asks for the same components' codings many times per Observation: compute
+// them once per concept object (weakly held, so nothing outlives the request).
+const normalised = new WeakMap<CodeableConcept, readonly CodingRef[]>()
+
 /** The codings of a concept, trimmed, without entries that carry neither a code nor a display. */
-export function codingsOf(concept: CodeableConcept | undefined): CodingRef[] {
-  return (concept?.coding ?? []).flatMap((c) => {
+export function codingsOf(concept: CodeableConcept | undefined): readonly CodingRef[] {
+  if (!concept) return []
+  let codings = normalised.get(concept)
+  if (!codings) {
+    codings = normaliseCodings(concept)
+    normalised.set(concept, codings)
+  }
+  return codings
+}
+
+function normaliseCodings(concept: CodeableConcept): CodingRef[] {
+  return (concept.coding ?? []).flatMap((c) => {
     const code = c.code?.trim() || undefined
     const display = c.display?.trim() || undefined
     const system = c.system?.trim() || undefined

@@ -99,7 +99,7 @@ function readLocation(observation: Observation): string | undefined {
 
 /** Reads one finding Observation, in the context of its report when known. */
 export function readFinding(observation: Observation, report?: DiagnosticReport): Finding {
-  const codes = codingsOf(observation.code)
+  const codes = [...codingsOf(observation.code)]
   const kind = findingKindOf(codes)
   const notes: string[] = []
   const model = readModelInfo(report)
