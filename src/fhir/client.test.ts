@@ -12,10 +12,16 @@ import { createFhirClient, FhirRequestError } from './client'
 let server: Server
 let base: string
 let connections = 0
+let redirectFollowed = false
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url?.includes('hang')) return // never answers
+    if (req.url?.includes('moved')) {
+      res.writeHead(302, { location: `${base}/Patient/elsewhere` }).end()
+      return
+    }
+    if (req.url?.includes('elsewhere')) redirectFollowed = true
     const id = req.url?.split('/').pop()
     res
       .writeHead(200, { 'content-type': 'application/fhir+json' })
@@ -43,6 +49,11 @@ const client = (overrides: { timeoutMs?: number; deadline?: AbortSignal } = {}) 
   })
 
 describe('FHIR client on Node', () => {
+  it('does not follow redirects (the token would go where the allowlist never looked)', async () => {
+    await expect(client().get('Patient/moved')).rejects.toThrow('FHIR server answered 302')
+    expect(redirectFollowed).toBe(false)
+  })
+
   it('reuses kept-alive connections across hook calls', async () => {
     connections = 0
     // Thirty "hook calls" of six parallel reads each, as a prefetch round makes them.

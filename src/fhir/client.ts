@@ -76,7 +76,8 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
   async function fetchResource(url: string, signal: AbortSignal): Promise<FhirResource> {
     let res: Response
     try {
-      res = await options.fetch(url, { headers, signal })
+      // No redirects: they would lead the access token to a URL the allowlist never checked.
+      res = await options.fetch(url, { headers, signal, redirect: 'manual' })
     } catch (err) {
       const timedOut =
         (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError'
