@@ -21,19 +21,12 @@ import {
   orderName,
   shiftMonths,
 } from './orders'
-import {
-  cardMeta,
-  cardSource,
-  cardSubjects,
-  detailMarkdown,
-  findingShortName,
-  followUpDone,
-  orderFacts,
-  overrideReasons,
-  subjectRefs,
-  type CardSubject,
-} from './parts'
+import { cardMeta, cardSource, overrideReasons } from './card-parts'
+import { detailMarkdown } from './detail'
+import { findingShortName, orderFacts } from './facts'
+import { followUpDone } from './follow-up'
 import { keyOf, parseRef } from './refs'
+import { cardSubjects, subjectRefs, type CardSubject } from './subjects'
 import type { Card, CardOptions, IssuedCard } from './types'
 import { cardUuid } from './uuid'
 

@@ -11,21 +11,13 @@ import { noduleDiameters } from '../clinical/index'
 import type { Assessment } from '../clinical/types'
 import type { PatientEvidence, StudyEvidence } from './evidence'
 import { studyLabel, studyLinks } from './links'
-import {
-  cardMeta,
-  cardSource,
-  cardSubjects,
-  detailMarkdown,
-  findingName,
-  followUpState,
-  followUpSuggestion,
-  additionalSuggestions,
-  noduleFacts,
-  overrideReasons,
-  type CardSubject,
-  type FollowUpState,
-} from './parts'
+import { cardMeta, cardSource, overrideReasons } from './card-parts'
+import { detailMarkdown } from './detail'
+import { findingName, noduleFacts } from './facts'
+import { followUpState, type FollowUpState } from './follow-up'
 import { orderFamily } from './orders'
+import { cardSubjects, type CardSubject } from './subjects'
+import { additionalSuggestions, followUpSuggestion } from './suggestions'
 import type { Card, CardOptions, IssuedCard, OrderKind } from './types'
 import { cardUuid } from './uuid'
 

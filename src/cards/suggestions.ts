@@ -1,0 +1,103 @@
+/**
+ * @module cards/suggestions
+ * A card's suggestions: the follow-up the guideline recommends, and the optional further orders
+ * it allows beside it (PET/CT). Each is one `create` action holding a draft ServiceRequest
+ * (`follow-up-order`); labels and descriptions come from `words.suggestion`.
+ */
+import { words } from '../../cards/index'
+import { isArrangeNow } from '../clinical/index'
+import type { FollowUp } from '../clinical/types'
+import type { PatientEvidence } from './evidence'
+import type { FollowUpState } from './follow-up'
+import { draftOrder } from './follow-up-order'
+import { dueWindow, findEquivalentOrder } from './orders'
+import { subjectRefs, type CardSubject } from './subjects'
+import type { CardOptions, Suggestion } from './types'
+import { suggestionUuid } from './uuid'
+
+/**
+ * The follow-up suggestion: one `create` action with a draft/proposal ServiceRequest, when the
+ * assessment has a follow-up, the study date and patient are known, and no order covers it yet.
+ */
+export async function followUpSuggestion(
+  subject: CardSubject,
+  state: FollowUpState,
+  patient: PatientEvidence,
+  options: CardOptions,
+  hook: string
+): Promise<Suggestion | undefined> {
+  const a = subject.lead
+  const followUp = a.followUp
+  if (!followUp || !state.window || state.existing || !patient.patientId) return undefined
+  const code = options.orderCodes[followUp.order]
+  const { start, end } = state.window
+  const shortReason = words.order.shortReason(a.guideline, a.category)
+  const resource = draftOrder(subject, followUp, state.window, patient.patientId, options)
+  return {
+    label: isArrangeNow(followUp)
+      ? words.suggestion.labelNow(followUp.order, shortReason)
+      : words.suggestion.label(followUp.order, { start, ...(end ? { end } : {}) }, shortReason),
+    uuid: await suggestionUuid(hook, a.finding.observationRef, code.code, start),
+    // An optional follow-up (Fleischner "optional CT at 12 months") is offered, not recommended;
+    // so is any follow-up of a finding the AI is unsure of: the card asks to verify it first.
+    isRecommended: !followUp.optional && !a.lowConfidence,
+    actions: [
+      {
+        type: 'create',
+        description: words.suggestion.action(code.display, shortReason, isArrangeNow(followUp)),
+        resource,
+      },
+    ],
+  }
+}
+
+/**
+ * The guideline's optional further orders beside the follow-up: PET/CT for Lung-RADS 4A/4B/4X
+ * with a solid nodule or solid component ≥ 8 mm, Fleischner solid > 8 mm or a solid component
+ * > 8 mm. Offered, never recommended (the guideline says "may be considered", and the card's one
+ * recommendation stays the follow-up, as `at-most-one` requires). They are alternatives to the
+ * follow-up, so none is offered once the follow-up is ordered, nor when an equivalent order
+ * (an open PET/CT after the study) exists.
+ */
+export async function additionalSuggestions(
+  subject: CardSubject,
+  state: FollowUpState,
+  patient: PatientEvidence,
+  options: CardOptions,
+  hook: string
+): Promise<{ followUp: FollowUp; suggestion: Suggestion }[]> {
+  const a = subject.lead
+  const studyDate = subject.study.studyDate
+  const patientId = patient.patientId
+  if (!studyDate || !patientId || state.existing) return []
+  const shortReason = words.order.shortReason(a.guideline, a.category)
+  const offered: { followUp: FollowUp; suggestion: Suggestion }[] = []
+  for (const followUp of a.additionalFollowUps ?? []) {
+    const existing = findEquivalentOrder(
+      a,
+      subjectRefs(subject),
+      studyDate,
+      patient.serviceRequests,
+      patientId,
+      options,
+      followUp
+    )
+    if (existing) continue
+    const code = options.orderCodes[followUp.order]
+    const window = dueWindow(studyDate, followUp)
+    const suggestion: Suggestion = {
+      label: words.suggestion.consider(followUp.order, shortReason, followUp.because),
+      uuid: await suggestionUuid(hook, a.finding.observationRef, code.code, window.start),
+      isRecommended: false,
+      actions: [
+        {
+          type: 'create',
+          description: words.suggestion.action(code.display, shortReason, isArrangeNow(followUp)),
+          resource: draftOrder(subject, followUp, window, patientId, options),
+        },
+      ],
+    }
+    offered.push({ followUp, suggestion })
+  }
+  return offered
+}
