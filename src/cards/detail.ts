@@ -8,7 +8,7 @@ import type { FollowUp } from '../clinical/types'
 import { findingName, noduleFacts, orderFacts } from './facts'
 import type { FollowUpState } from './follow-up'
 import { studyLabel } from './links'
-import { dueWindow } from './orders'
+import { dueDates, dueWindow } from './orders'
 import type { CardSubject } from './subjects'
 import type { CardOptions } from './types'
 
@@ -64,12 +64,10 @@ export function detailMarkdown(
     if (state.existing) sections.push(d.alreadyOrdered(orderFacts(state.existing)))
     else if (state.window)
       sections.push(
-        d.followUp(
-          orderLabel,
-          a.followUp.months,
-          { start: state.window.start, ...(state.window.end ? { end: state.window.end } : {}) },
-          { optional: !!a.followUp.optional, suggested: !!extra.suggested }
-        )
+        d.followUp(orderLabel, a.followUp.months, dueDates(state.window), {
+          optional: !!a.followUp.optional,
+          suggested: !!extra.suggested,
+        })
       )
     else sections.push(d.followUpNoDate(orderLabel, a.followUp.months))
     const then = a.followUp.then
@@ -80,7 +78,7 @@ export function detailMarkdown(
       sections.push(
         d.followUpThen(orderLabel, then.months, {
           optional: !!then.optional,
-          ...(due ? { due: { start: due.start, ...(due.end ? { end: due.end } : {}) } } : {}),
+          ...(due ? { due: dueDates(due) } : {}),
         })
       )
     }

@@ -5,6 +5,7 @@
  * finding reads as "ordered" or "done" alike on all three.
  */
 import type { ServiceRequest } from 'fhir/r4'
+import type { FollowUp } from '../clinical/types'
 import type { PatientEvidence } from './evidence'
 import {
   dueWindow,
@@ -22,6 +23,31 @@ export interface FollowUpState {
   existing?: ServiceRequest
 }
 
+/**
+ * The order among `orders` that already covers the subject's follow-up (or `followUp`, one of
+ * its optional further orders): see `findEquivalentOrder`. Any of the card's findings counts as
+ * the order's reason, since a study's nodules share one card and one follow-up.
+ */
+export function coveringOrder(
+  subject: CardSubject,
+  orders: ServiceRequest[],
+  patientId: string | undefined,
+  options: CardOptions,
+  followUp: FollowUp | undefined = subject.lead.followUp
+): ServiceRequest | undefined {
+  const { lead, study } = subject
+  return findEquivalentOrder(
+    lead,
+    subjectRefs(subject),
+    study.studyDate,
+    orders,
+    patientId,
+    options,
+    followUp
+  )
+}
+
+/** Where the subject's follow-up stands among the patient's open orders (and `extraOrders`). */
 export function followUpState(
   subject: CardSubject,
   patient: PatientEvidence,
@@ -29,10 +55,8 @@ export function followUpState(
   extraOrders: ServiceRequest[] = []
 ): FollowUpState {
   const { lead, study } = subject
-  const existing = findEquivalentOrder(
-    lead,
-    subjectRefs(subject),
-    study.studyDate,
+  const existing = coveringOrder(
+    subject,
     [...patient.serviceRequests, ...extraOrders],
     patient.patientId,
     options

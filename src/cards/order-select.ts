@@ -8,25 +8,23 @@
  */
 import type { Bundle, ServiceRequest } from 'fhir/r4'
 import { fitSummary, words } from '../../cards/index'
+import { cardMeta, cardSource, overrideReasons } from './card-parts'
+import { detailMarkdown } from './detail'
 import type { PatientEvidence } from './evidence'
+import { findingShortName, orderFacts } from './facts'
+import { coveringOrder, followUpDone } from './follow-up'
 import { studyLinks } from './links'
 import {
   daysBetween,
   dueWindow,
-  findEquivalentOrder,
   followUpFamily,
   isImagingOrder,
   orderDate,
   orderFamily,
   orderName,
-  shiftMonths,
 } from './orders'
-import { cardMeta, cardSource, overrideReasons } from './card-parts'
-import { detailMarkdown } from './detail'
-import { findingShortName, orderFacts } from './facts'
-import { followUpDone } from './follow-up'
 import { keyOf, parseRef } from './refs'
-import { cardSubjects, subjectRefs, type CardSubject } from './subjects'
+import { recentSubjects, todayOf, type CardSubject } from './subjects'
 import type { Card, CardOptions, IssuedCard } from './types'
 import { cardUuid } from './uuid'
 
@@ -81,12 +79,10 @@ export async function orderSelectCards(
     ...otherDrafts,
   ]
 
-  const today = options.now.toISOString().slice(0, 10)
-  const since = shiftMonths(today, -options.findingsWindowMonths)
-  const open = patient.studies
-    .filter((s) => !!s.studyDate && s.studyDate >= since && s.studyDate <= today)
-    .flatMap(cardSubjects)
-    .filter((s) => !!s.lead.followUp && !followUpDone(s, patient, options))
+  const today = todayOf(options)
+  const open = recentSubjects(patient, options).filter(
+    (s) => !!s.lead.followUp && !followUpDone(s, patient, options)
+  )
 
   const cards: IssuedCard[] = []
   for (const subject of open) {
@@ -109,14 +105,7 @@ async function verdictCard(
   const followUp = a.followUp!
   const study = subject.study
   const family = followUpFamily(followUp.order)
-  const existing = findEquivalentOrder(
-    a,
-    subjectRefs(subject),
-    study.studyDate,
-    placed,
-    patient.patientId,
-    options
-  )
+  const existing = coveringOrder(subject, placed, patient.patientId, options)
   // The selection to judge: one of the recommended family first, then an uncoded one.
   const same = imaging.find((o) => orderFamily(o.code, options) === family)
   const uncoded = imaging.find((o) => orderFamily(o.code, options) === 'unknown')

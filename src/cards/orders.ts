@@ -103,6 +103,11 @@ export interface DueWindow {
   high: string
 }
 
+/** The dates the wording shows of a due window: the due date, and the end of a range. */
+export function dueDates(window: DueWindow): { start: string; end?: string } {
+  return { start: window.start, ...(window.end ? { end: window.end } : {}) }
+}
+
 /** The due window of a follow-up, counted from the study date with the clinical `followUpDate`. */
 export function dueWindow(studyDate: string, followUp: FollowUp): DueWindow {
   const { from, to } = followUp.months

@@ -8,11 +8,10 @@
 import { words } from '../../cards/index'
 import { isArrangeNow } from '../clinical/index'
 import type { PatientEvidence } from './evidence'
-import { shiftMonths } from './orders'
 import { findingShortName } from './facts'
-import { followUpDone, followUpState } from './follow-up'
+import { followUpDone, followUpState, type FollowUpState } from './follow-up'
 import { findingCard } from './study-card'
-import { cardSubjects } from './subjects'
+import { recentSubjects, todayOf } from './subjects'
 import type { CardOptions, IssuedCard } from './types'
 
 export const PATIENT_VIEW_HOOK = 'patient-view'
@@ -23,26 +22,21 @@ export async function patientViewCards(
   options: CardOptions,
   hook: string = PATIENT_VIEW_HOOK
 ): Promise<IssuedCard[]> {
-  const today = options.now.toISOString().slice(0, 10)
-  const since = shiftMonths(today, -options.findingsWindowMonths)
-  const outstanding = patient.studies
-    .filter((s) => !!s.studyDate && s.studyDate >= since && s.studyDate <= today)
-    .flatMap(cardSubjects)
-    .filter((subject) => {
-      const { lead } = subject
-      if (!lead.followUp && lead.indicator !== 'critical') return false
-      return (
-        !followUpState(subject, patient, options).existing &&
-        !followUpDone(subject, patient, options)
-      )
-    })
+  const today = todayOf(options)
+  const overdue = (state: FollowUpState) =>
+    !!state.window && today > (state.window.end ?? state.window.start)
+  const outstanding = recentSubjects(patient, options).filter((subject) => {
+    const { lead } = subject
+    if (!lead.followUp && lead.indicator !== 'critical') return false
+    return (
+      !followUpState(subject, patient, options).existing && !followUpDone(subject, patient, options)
+    )
+  })
 
   return Promise.all(
     outstanding.map((subject) => {
       const studyDate = subject.study.studyDate!
       const critical = subject.lead.indicator === 'critical'
-      const overdue = (state: { window?: { start: string; end?: string } }) =>
-        !!state.window && today > (state.window.end ?? state.window.start)
       return findingCard(subject, patient, options, hook, {
         summary: (state) =>
           words.summary.openFinding({

@@ -1,11 +1,14 @@
 /**
  * @module cards/subjects
  * Which findings share a card: a study's nodules share one, led by the most suspicious; every
- * other finding has its own. Cards come most urgent first.
+ * other finding has its own. Cards come most urgent first. The hooks that look back over a
+ * patient's studies (patient-view, order-select) take the subjects of the findings window.
  */
 import { suspicionRank } from '../clinical/index'
 import type { Assessment } from '../clinical/types'
-import type { StudyEvidence } from './evidence'
+import type { PatientEvidence, StudyEvidence } from './evidence'
+import { shiftMonths } from './orders'
+import type { CardOptions } from './types'
 
 /** Findings that share one card: a study's nodules (lead + others), or one other finding. */
 export interface CardSubject {
@@ -36,3 +39,21 @@ export function cardSubjects(study: StudyEvidence): CardSubject[] {
 /** `Observation/{id}` of every finding on the card. */
 export const subjectRefs = (s: CardSubject) =>
   [s.lead, ...s.others].map((a) => a.finding.observationRef)
+
+/** Today (YYYY-MM-DD) by the options' clock, not the machine's, so tests and replays can fix it. */
+export const todayOf = (options: Pick<CardOptions, 'now'>) => options.now.toISOString().slice(0, 10)
+
+/**
+ * The subjects of the studies in the findings window: dated within the last
+ * `findingsWindowMonths`, up to today. An undated study is left out, as nothing says it is recent.
+ */
+export function recentSubjects(
+  patient: PatientEvidence,
+  options: Pick<CardOptions, 'now' | 'findingsWindowMonths'>
+): CardSubject[] {
+  const today = todayOf(options)
+  const since = shiftMonths(today, -options.findingsWindowMonths)
+  return patient.studies
+    .filter((s) => !!s.studyDate && s.studyDate >= since && s.studyDate <= today)
+    .flatMap(cardSubjects)
+}
