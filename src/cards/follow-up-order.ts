@@ -48,6 +48,7 @@ export function draftOrder(
     a.guideline === 'lung-rads-v2022' && a.category
       ? lungRadsRadlex[a.category as LungRadsCategory]
       : undefined
+  const reasonRef = reasonReference(subject)
   const { start, end } = window
   const now = isArrangeNow(followUp)
   return {
@@ -61,9 +62,7 @@ export function draftOrder(
     },
     subject: { reference: `Patient/${patientId}` },
     ...(now ? {} : end ? { occurrencePeriod: { start, end } } : { occurrenceDateTime: start }),
-    ...(reasonReference(subject)
-      ? { reasonReference: [{ reference: reasonReference(subject)! }] }
-      : {}),
+    ...(reasonRef ? { reasonReference: [{ reference: reasonRef }] } : {}),
     reasonCode: [
       {
         ...(rid

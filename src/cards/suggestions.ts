@@ -8,12 +8,47 @@ import { words } from '../../cards/index'
 import { isArrangeNow } from '../clinical/index'
 import type { FollowUp } from '../clinical/types'
 import type { PatientEvidence } from './evidence'
-import type { FollowUpState } from './follow-up'
+import { coveringOrder, type FollowUpState } from './follow-up'
 import { draftOrder } from './follow-up-order'
-import { dueWindow, findEquivalentOrder } from './orders'
-import { subjectRefs, type CardSubject } from './subjects'
+import { dueDates, dueWindow, type DueWindow } from './orders'
+import type { CardSubject } from './subjects'
 import type { CardOptions, Suggestion } from './types'
 import { suggestionUuid } from './uuid'
+
+/**
+ * Makes the `create` suggestions of one card. The recommended follow-up and the further orders
+ * differ only in label and recommendation, so both share this: the uuid hashes the finding, the
+ * order code and the due date (a repeat call gives the same uuid, and feedback finds it).
+ */
+function orderSuggestions(
+  subject: CardSubject,
+  patientId: string,
+  options: CardOptions,
+  hook: string
+) {
+  const a = subject.lead
+  const shortReason = words.order.shortReason(a.guideline, a.category)
+  return async function orderSuggestion(
+    followUp: FollowUp,
+    window: DueWindow,
+    label: string,
+    isRecommended: boolean
+  ): Promise<Suggestion> {
+    const code = options.orderCodes[followUp.order]
+    return {
+      label,
+      uuid: await suggestionUuid(hook, a.finding.observationRef, code.code, window.start),
+      isRecommended,
+      actions: [
+        {
+          type: 'create',
+          description: words.suggestion.action(code.display, shortReason, isArrangeNow(followUp)),
+          resource: draftOrder(subject, followUp, window, patientId, options),
+        },
+      ],
+    }
+  }
+}
 
 /**
  * The follow-up suggestion: one `create` action with a draft/proposal ServiceRequest, when the
@@ -29,26 +64,15 @@ export async function followUpSuggestion(
   const a = subject.lead
   const followUp = a.followUp
   if (!followUp || !state.window || state.existing || !patient.patientId) return undefined
-  const code = options.orderCodes[followUp.order]
-  const { start, end } = state.window
   const shortReason = words.order.shortReason(a.guideline, a.category)
-  const resource = draftOrder(subject, followUp, state.window, patient.patientId, options)
-  return {
-    label: isArrangeNow(followUp)
-      ? words.suggestion.labelNow(followUp.order, shortReason)
-      : words.suggestion.label(followUp.order, { start, ...(end ? { end } : {}) }, shortReason),
-    uuid: await suggestionUuid(hook, a.finding.observationRef, code.code, start),
-    // An optional follow-up (Fleischner "optional CT at 12 months") is offered, not recommended;
-    // so is any follow-up of a finding the AI is unsure of: the card asks to verify it first.
-    isRecommended: !followUp.optional && !a.lowConfidence,
-    actions: [
-      {
-        type: 'create',
-        description: words.suggestion.action(code.display, shortReason, isArrangeNow(followUp)),
-        resource,
-      },
-    ],
-  }
+  const label = isArrangeNow(followUp)
+    ? words.suggestion.labelNow(followUp.order, shortReason)
+    : words.suggestion.label(followUp.order, dueDates(state.window), shortReason)
+  // An optional follow-up (Fleischner "optional CT at 12 months") is offered, not recommended;
+  // so is any follow-up of a finding the AI is unsure of: the card asks to verify it first.
+  const isRecommended = !followUp.optional && !a.lowConfidence
+  const suggest = orderSuggestions(subject, patient.patientId, options, hook)
+  return suggest(followUp, state.window, label, isRecommended)
 }
 
 /**
@@ -71,32 +95,12 @@ export async function additionalSuggestions(
   const patientId = patient.patientId
   if (!studyDate || !patientId || state.existing) return []
   const shortReason = words.order.shortReason(a.guideline, a.category)
+  const suggest = orderSuggestions(subject, patientId, options, hook)
   const offered: { followUp: FollowUp; suggestion: Suggestion }[] = []
   for (const followUp of a.additionalFollowUps ?? []) {
-    const existing = findEquivalentOrder(
-      a,
-      subjectRefs(subject),
-      studyDate,
-      patient.serviceRequests,
-      patientId,
-      options,
-      followUp
-    )
-    if (existing) continue
-    const code = options.orderCodes[followUp.order]
-    const window = dueWindow(studyDate, followUp)
-    const suggestion: Suggestion = {
-      label: words.suggestion.consider(followUp.order, shortReason, followUp.because),
-      uuid: await suggestionUuid(hook, a.finding.observationRef, code.code, window.start),
-      isRecommended: false,
-      actions: [
-        {
-          type: 'create',
-          description: words.suggestion.action(code.display, shortReason, isArrangeNow(followUp)),
-          resource: draftOrder(subject, followUp, window, patientId, options),
-        },
-      ],
-    }
+    if (coveringOrder(subject, patient.serviceRequests, patientId, options, followUp)) continue
+    const label = words.suggestion.consider(followUp.order, shortReason, followUp.because)
+    const suggestion = await suggest(followUp, dueWindow(studyDate, followUp), label, false)
     offered.push({ followUp, suggestion })
   }
   return offered
