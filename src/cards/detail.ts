@@ -4,13 +4,16 @@
  * this module only decides which sections a finding gets and in what order.
  */
 import { words } from '../../cards/index'
-import type { FollowUp } from '../clinical/types'
+import type { Assessment, Finding, FollowUp } from '../clinical/types'
 import { findingName, noduleFacts, orderFacts } from './facts'
 import type { FollowUpState } from './follow-up'
 import { studyLabel } from './links'
 import { dueDates, dueWindow } from './orders'
 import type { CardSubject } from './subjects'
 import type { CardOptions } from './types'
+
+/** One section of the detail; undefined or blank where the card has none (it is dropped). */
+type Section = string | undefined
 
 /**
  * The Markdown detail of a finding card: the finding, its measurements, category and guideline
@@ -24,91 +27,127 @@ export function detailMarkdown(
   extra: { lead?: string[]; suggested?: boolean; offered?: FollowUp[] } = {}
 ): string {
   const a = subject.lead
+  const d = words.detail
+  const sections: Section[] = [
+    ...(extra.lead ?? []),
+    ...findingSections(subject),
+    a.management ? d.management(a.management) : undefined,
+    a.disagreement ? d.disagreement(a.disagreement) : undefined,
+    ...followUpSections(subject, state, options, !!extra.suggested),
+    ...(extra.offered ?? []).map((option) =>
+      d.optionOffered(options.orderCodes[option.order].display, option.because, option.months)
+    ),
+    caveatsSection(a),
+    otherNodulesSection(subject),
+    a.lowConfidence ? d.lowConfidence : undefined,
+    modelSection(a.finding),
+    d.disclaimer,
+  ]
+  return sections.filter((s): s is string => !!s && !!s.trim()).join('\n\n')
+}
+
+/** The finding itself: its heading (a nodule's with its measurements) and its guideline row. */
+function findingSections({ lead: a, study }: CardSubject): Section[] {
   const f = a.finding
   const d = words.detail
-  const sections: (string | undefined)[] = [...(extra.lead ?? [])]
-
-  if (f.kind === 'pulmonary-nodule') {
-    const facts = noduleFacts(a)
-    const n = f.nodule
-    const list = [
-      d.size({
-        ...(facts.sizeMm !== undefined ? { mean: facts.sizeMm } : {}),
-        ...(n?.longAxisMm !== undefined ? { long: n.longAxisMm } : {}),
-        ...(n?.shortAxisMm !== undefined ? { short: n.shortAxisMm } : {}),
-        ...(n?.solidComponentMm !== undefined ? { solid: n.solidComponentMm } : {}),
-        // The measured mean, to 0.1 mm; the guideline's own rounding shows in its rule line.
-        decimals: 1,
-      }),
-      n?.solidness ? d.composition(n.solidness) : undefined,
-      n?.position ? d.position(n.position) : undefined,
-      n ? d.change(n.change) : undefined,
-      n?.benignFeature ? d.benignFeature : undefined,
-    ]
-    sections.push(
-      [d.noduleHeading(facts, f.location), ...list.filter(Boolean)].join('\n'),
-      d.category(a.guideline, a.category, a.rule) ?? d.noGuideline
-    )
-  } else if (f.kind === 'unknown') {
+  if (f.kind === 'pulmonary-nodule')
+    return [noduleSection(a), d.category(a.guideline, a.category, a.rule) ?? d.noGuideline]
+  if (f.kind === 'unknown') {
     const codes = f.codes.filter((c) => c.code).map((c) => `${c.system ?? ''}|${c.code}`)
-    sections.push(d.unknownHeading(f.name, codes))
-  } else {
-    sections.push(d.findingHeading(findingName(f), f.location, studyLabel(subject.study)))
-    sections.push(a.rule ? d.category(a.guideline, a.category, a.rule) : undefined)
+    return [d.unknownHeading(f.name, codes)]
   }
+  return [
+    d.findingHeading(findingName(f), f.location, studyLabel(study)),
+    a.rule ? d.category(a.guideline, a.category, a.rule) : undefined,
+  ]
+}
 
-  if (a.management) sections.push(d.management(a.management))
-  if (a.disagreement) sections.push(d.disagreement(a.disagreement))
-  if (a.followUp) {
-    const orderLabel = options.orderCodes[a.followUp.order].display
-    if (state.existing) sections.push(d.alreadyOrdered(orderFacts(state.existing)))
-    else if (state.window)
-      sections.push(
-        d.followUp(orderLabel, a.followUp.months, dueDates(state.window), {
-          optional: !!a.followUp.optional,
-          suggested: !!extra.suggested,
+/** The lead nodule's heading and one line per measurement or feature the AI reported. */
+function noduleSection(a: Assessment): string {
+  const d = words.detail
+  const facts = noduleFacts(a)
+  const n = a.finding.nodule
+  const list = [
+    d.size({
+      ...(facts.sizeMm !== undefined ? { mean: facts.sizeMm } : {}),
+      ...(n?.longAxisMm !== undefined ? { long: n.longAxisMm } : {}),
+      ...(n?.shortAxisMm !== undefined ? { short: n.shortAxisMm } : {}),
+      ...(n?.solidComponentMm !== undefined ? { solid: n.solidComponentMm } : {}),
+      // The measured mean, to 0.1 mm; the guideline's own rounding shows in its rule line.
+      decimals: 1,
+    }),
+    n?.solidness ? d.composition(n.solidness) : undefined,
+    n?.position ? d.position(n.position) : undefined,
+    n ? d.change(n.change) : undefined,
+    n?.benignFeature ? d.benignFeature : undefined,
+  ]
+  return [d.noduleHeading(facts, a.finding.location), ...list.filter(Boolean)].join('\n')
+}
+
+/**
+ * The follow-up: the order that already covers it, else when it is due (or only how many months
+ * on, when the study date is unknown); then the step after it, when the guideline names one.
+ */
+function followUpSections(
+  subject: CardSubject,
+  state: FollowUpState,
+  options: CardOptions,
+  suggested: boolean
+): Section[] {
+  const followUp = subject.lead.followUp
+  if (!followUp) return []
+  const d = words.detail
+  const orderLabel = options.orderCodes[followUp.order].display
+  const first = state.existing
+    ? d.alreadyOrdered(orderFacts(state.existing))
+    : state.window
+      ? d.followUp(orderLabel, followUp.months, dueDates(state.window), {
+          optional: !!followUp.optional,
+          suggested,
         })
-      )
-    else sections.push(d.followUpNoDate(orderLabel, a.followUp.months))
-    const then = a.followUp.then
-    if (then) {
-      const due = subject.study.studyDate
-        ? dueWindow(subject.study.studyDate, { order: a.followUp.order, months: then.months })
-        : undefined
-      sections.push(
-        d.followUpThen(orderLabel, then.months, {
-          optional: !!then.optional,
-          ...(due ? { due: dueDates(due) } : {}),
-        })
-      )
-    }
-  }
-  for (const option of extra.offered ?? [])
-    sections.push(
-      d.optionOffered(options.orderCodes[option.order].display, option.because, option.months)
-    )
+      : d.followUpNoDate(orderLabel, followUp.months)
+  const then = followUp.then
+  if (!then) return [first]
+  const studyDate = subject.study.studyDate
+  const due = studyDate
+    ? dueWindow(studyDate, { order: followUp.order, months: then.months })
+    : undefined
+  return [
+    first,
+    d.followUpThen(orderLabel, then.months, {
+      optional: !!then.optional,
+      ...(due ? { due: dueDates(due) } : {}),
+    }),
+  ]
+}
+
+/** The assessment's caveats, each once. */
+function caveatsSection(a: Assessment): Section {
+  const d = words.detail
   // The disagreement already has its own sentence above; do not repeat the assessment's caveat.
   const restatesDisagreement = (c: string) =>
     !!a.disagreement && c.includes(a.disagreement.asserted) && c.includes(a.disagreement.computed)
   const caveats = [...new Set(a.caveats.filter((c) => c.trim() && !restatesDisagreement(c)))]
-  if (caveats.length) sections.push([d.caveatsHeading, ...caveats.map(d.caveat)].join('\n'))
-  if (subject.others.length)
-    sections.push(
-      [
-        d.otherNodulesHeading,
-        ...subject.others.map((o) => d.otherNodule(noduleFacts(o), o.finding.location)),
-      ].join('\n')
-    )
+  return caveats.length ? [d.caveatsHeading, ...caveats.map(d.caveat)].join('\n') : undefined
+}
+
+/** The study's other nodules, most suspicious first, one line each. */
+function otherNodulesSection(subject: CardSubject): Section {
+  const d = words.detail
+  if (!subject.others.length) return undefined
+  return [
+    d.otherNodulesHeading,
+    ...subject.others.map((o) => d.otherNodule(noduleFacts(o), o.finding.location)),
+  ].join('\n')
+}
+
+/** The model that made the finding: name, version, confidence and regulatory clearance. */
+function modelSection(f: Finding): Section {
   const confidence = f.confidence ?? f.model.confidence
-  if (a.lowConfidence) sections.push(d.lowConfidence)
-  sections.push(
-    d.model({
-      ...(f.model.name ? { name: f.model.name } : {}),
-      ...(f.model.version ? { version: f.model.version } : {}),
-      ...(confidence !== undefined ? { confidence } : {}),
-      ...(f.model.clearance ? { clearance: f.model.clearance } : {}),
-    })
-  )
-  sections.push(d.disclaimer)
-  return sections.filter((s): s is string => !!s && !!s.trim()).join('\n\n')
+  return words.detail.model({
+    ...(f.model.name ? { name: f.model.name } : {}),
+    ...(f.model.version ? { version: f.model.version } : {}),
+    ...(confidence !== undefined ? { confidence } : {}),
+    ...(f.model.clearance ? { clearance: f.model.clearance } : {}),
+  })
 }
