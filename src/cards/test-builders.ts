@@ -29,6 +29,16 @@ const UCUM = 'http://unitsofmeasure.org'
 export const PATIENT_ID = 'pat-1'
 export const PACS = 'https://pacs.example.org/dicom-web'
 
+// Fresh objects on each call, never one shared instance: a test may edit what a builder returns.
+const patientRef = () => ({ reference: `Patient/${PATIENT_ID}` })
+const imagingCategory = () => [
+  {
+    coding: [
+      { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging' },
+    ],
+  },
+]
+
 export function patient(birthDate = '1958-04-02', id = PATIENT_ID): Patient {
   return { resourceType: 'Patient', id, birthDate }
 }
@@ -47,6 +57,8 @@ export function endpoint(id = 'ep-1', address = PACS): Endpoint {
   }
 }
 
+// Codes are spelled out here rather than imported from `src/`, so a wrong code there fails a test
+// instead of agreeing with itself.
 const PROCEDURES = {
   ldct: { system: LOINC, code: '79086-5', display: 'CT Chest for screening WO contrast' },
   'ct-chest': { system: LOINC, code: '29252-4', display: 'CT Chest WO contrast' },
@@ -70,7 +82,7 @@ export function study(
     resourceType: 'ImagingStudy',
     id,
     status: 'available',
-    subject: { reference: `Patient/${PATIENT_ID}` },
+    subject: patientRef(),
     identifier: [
       { system: 'urn:dicom:uid', value: `urn:oid:${o.uid ?? '1.2.840.113619.2.55.3.1'}` },
     ],
@@ -130,7 +142,7 @@ export function report(
       { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'RAD' }] },
     ],
     code: { text: 'AI analysis' },
-    subject: { reference: `Patient/${PATIENT_ID}` },
+    subject: patientRef(),
     imagingStudy: [{ reference: `ImagingStudy/${o.studyId ?? 'study-1'}` }],
     performer: [{ reference: 'Device/ai-1' }],
     effectiveDateTime: '2026-03-14T10:20:00Z',
@@ -147,6 +159,15 @@ const mmComponent = (system: string, code: string, value: number): ObservationCo
 const qualifier = (code: string, value: string): ObservationComponent => ({
   code: { coding: [{ system: QUALIFIER, code }] },
   valueCodeableConcept: { coding: [{ system: QUALIFIER, code: value }] },
+})
+const qualifierText = (code: string, value: string): ObservationComponent => ({
+  code: { coding: [{ system: QUALIFIER, code }] },
+  valueString: value,
+})
+/** DICOM "Certainty of Finding" in percent; `display` is optional, as producers differ. */
+const certainty = (value: number, display?: string): ObservationComponent => ({
+  code: { coding: [{ system: DCM, code: '111012', ...(display ? { display } : {}) }] },
+  valueQuantity: { value, unit: '%', system: UCUM, code: '%' },
 })
 
 const LOBES = { RUL: '42400003', RML: '72481006', RLL: '266005', LUL: '44714003', LLL: '41224006' }
@@ -199,38 +220,21 @@ export function nodule(
       },
       valueCodeableConcept: { coding: [{ system: RADLEX, code: LUNG_RADS[o.lungRads] }] },
     })
-  components.push({
-    code: { coding: [{ system: DCM, code: '111012', display: 'Certainty of Finding' }] },
-    valueQuantity: { value: o.certainty ?? 92, unit: '%', system: UCUM, code: '%' },
-  })
-  if (o.series)
-    components.push({
-      code: { coding: [{ system: QUALIFIER, code: 'series-uid' }] },
-      valueString: o.series,
-    })
-  if (o.sop)
-    components.push({
-      code: { coding: [{ system: QUALIFIER, code: 'sop-instance-uid' }] },
-      valueString: o.sop,
-    })
+  components.push(certainty(o.certainty ?? 92, 'Certainty of Finding'))
+  if (o.series) components.push(qualifierText('series-uid', o.series))
+  if (o.sop) components.push(qualifierText('sop-instance-uid', o.sop))
   return {
     resourceType: 'Observation',
     id: o.id ?? 'obs-1',
     status: o.status ?? 'preliminary',
-    category: [
-      {
-        coding: [
-          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging' },
-        ],
-      },
-    ],
+    category: imagingCategory(),
     code: {
       coding: [
         { system: SNOMED, code: '786838002', display: 'Pulmonary nodule' },
         { system: RADLEX, code: 'RID50149' },
       ],
     },
-    subject: { reference: `Patient/${PATIENT_ID}` },
+    subject: patientRef(),
     derivedFrom: [{ reference: `ImagingStudy/${o.studyId ?? 'study-1'}` }],
     device: { reference: 'Device/ai-1' },
     bodySite: { coding: [{ system: SNOMED, code: LOBES[o.lobe ?? 'RUL'] }] },
@@ -253,13 +257,7 @@ export function finding(
     resourceType: 'Observation',
     id: o.id ?? 'obs-pe',
     status: 'preliminary',
-    category: [
-      {
-        coding: [
-          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging' },
-        ],
-      },
-    ],
+    category: imagingCategory(),
     code: {
       coding: [
         {
@@ -269,14 +267,9 @@ export function finding(
         },
       ],
     },
-    subject: { reference: `Patient/${PATIENT_ID}` },
+    subject: patientRef(),
     partOf: [{ reference: `ImagingStudy/${o.studyId ?? 'study-1'}` }],
-    component: [
-      {
-        code: { coding: [{ system: DCM, code: '111012' }] },
-        valueQuantity: { value: o.certainty ?? 95, unit: '%', system: UCUM, code: '%' },
-      },
-    ],
+    component: [certainty(o.certainty ?? 95)],
   }
 }
 
@@ -288,7 +281,7 @@ export function smoking(status: keyof typeof SMOKING): Observation {
     id: `smoking-${status}`,
     status: 'final',
     code: { coding: [{ system: LOINC, code: '72166-2' }] },
-    subject: { reference: `Patient/${PATIENT_ID}` },
+    subject: patientRef(),
     effectiveDateTime: '2025-11-01',
     valueCodeableConcept: { coding: [{ system: SNOMED, code: SMOKING[status] }] },
   }
@@ -314,7 +307,7 @@ export function serviceRequest(
         { system: LOINC, code: '79086-5', display: 'CT Chest for screening WO contrast' },
       ],
     },
-    subject: { reference: `Patient/${PATIENT_ID}` },
+    subject: patientRef(),
     ...(o.occurrence ? { occurrenceDateTime: o.occurrence } : {}),
     ...(o.reasonRef ? { reasonReference: [{ reference: o.reasonRef }] } : {}),
     ...(o.authoredOn ? { authoredOn: o.authoredOn } : {}),
