@@ -92,6 +92,10 @@ export async function orderSelectCards(
   return cards
 }
 
+/**
+ * The card for one open finding, judging the selection most like its follow-up. Undefined when
+ * the selection is a different exam and the follow-up is already ordered: nothing to warn about.
+ */
 async function verdictCard(
   subject: CardSubject,
   imaging: ServiceRequest[],
