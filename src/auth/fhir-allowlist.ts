@@ -25,17 +25,32 @@ function within(base: FhirServerBase, target: URL): boolean {
 }
 
 /**
- * True when `fhirServer` lies under one of the caller's allowed FHIR base URLs, compared as parsed
- * URLs (scheme, host, port, path prefix at a segment boundary). The dev-mode entry `'*'` allows any
- * http(s) URL. URLs with credentials, a query or a fragment are never allowed.
+ * The normalised form of `fhirServer` (WHATWG-parsed, no trailing slash) when it lies under one of
+ * the caller's allowed FHIR base URLs, compared as parsed URLs (scheme, host, port, path prefix at
+ * a segment boundary); undefined otherwise. The dev-mode entry `'*'` allows any http(s) URL. URLs
+ * with credentials, a query or a fragment are never allowed, nor paths with encoded `/`, `\` or
+ * `.`: the URL parser leaves `..%2f` alone, but many servers decode it and climb out of the prefix.
+ * Callers send requests to the returned form, which is the one that was checked.
+ * @example const base = allowedFhirBase(caller, request.fhirServer)
+ */
+export function allowedFhirBase(caller: Caller, fhirServer: string): string | undefined {
+  const target = parseHttpUrl(fhirServer)
+  if (!target || target.search || fhirServer.includes('?')) return undefined
+  if (/%(?:2f|5c|2e)/i.test(target.pathname)) return undefined
+  const allowed =
+    caller.fhirServers.includes('*') ||
+    caller.fhirServers.some((entry) => {
+      const base = baseOf(entry)
+      return base !== undefined && within(base, target)
+    })
+  return allowed ? `${target.origin}${target.pathname.replace(/\/+$/, '')}` : undefined
+}
+
+/**
+ * True when `fhirServer` lies under one of the caller's allowed FHIR base URLs
+ * (see {@link allowedFhirBase}).
  * @example isFhirServerAllowed(caller, request.fhirServer)
  */
 export function isFhirServerAllowed(caller: Caller, fhirServer: string): boolean {
-  const target = parseHttpUrl(fhirServer)
-  if (!target || target.search || fhirServer.includes('?')) return false
-  if (caller.fhirServers.includes('*')) return true
-  return caller.fhirServers.some((entry) => {
-    const base = baseOf(entry)
-    return base !== undefined && within(base, target)
-  })
+  return allowedFhirBase(caller, fhirServer) !== undefined
 }

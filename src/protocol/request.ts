@@ -8,9 +8,17 @@ import * as z from 'zod'
 
 const nonEmpty = z.string().trim().min(1)
 
+/**
+ * An identifier the service only logs or compares (`hook`, `hookInstance` is a UUID): capped, so
+ * a 4 MB hookInstance is a 400 and not 4 MB in every log line of the call.
+ */
+const label = nonEmpty.max(256)
+
 export const fhirAuthorizationSchema = z
   .object({
-    access_token: nonEmpty,
+    // It goes into an HTTP header: a control or non-ASCII character would only fail there, later
+    // and less clearly. The message never repeats the value.
+    access_token: nonEmpty.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII'),
     // The spec fixes "Bearer"; clients differ in case.
     token_type: z
       .string()
@@ -25,8 +33,8 @@ export const fhirAuthorizationSchema = z
 
 export const cdsRequestSchema = z
   .object({
-    hook: nonEmpty,
-    hookInstance: nonEmpty,
+    hook: label,
+    hookInstance: label,
     fhirServer: z.url({ protocol: /^https?$/ }).optional(),
     fhirAuthorization: fhirAuthorizationSchema.optional(),
     context: z.record(z.string(), z.unknown()),
@@ -41,7 +49,15 @@ export const cdsRequestSchema = z
 
 export type CdsRequest = z.infer<typeof cdsRequestSchema>
 
-const id = nonEmpty.max(256)
+/**
+ * A FHIR logical id (R4 `[A-Za-z0-9\-.]{1,64}`; longer ones are tolerated, some servers mint
+ * them). It becomes a path segment of FHIR reads with the user's token, so anything else, and
+ * the dot segments `.` and `..`, is a 400 here rather than a request somewhere unintended.
+ */
+const id = nonEmpty
+  .max(256)
+  .regex(/^[A-Za-z0-9\-.]+$/, 'must be a FHIR id (letters, digits, "-" and ".")')
+  .refine((value) => !/^\.+$/.test(value), 'must be a FHIR id, not a dot segment')
 const reference = nonEmpty.max(512)
 
 /** Context fields per hook; unknown fields are allowed (forward compatibility). */

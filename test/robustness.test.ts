@@ -1,0 +1,393 @@
+/**
+ * Adversarial tests of the service's promise: bad input gets a clear 4xx, never a 500 or a hang;
+ * FHIR servers that fail, hang or send garbage cost at most the time budget and the hook still
+ * answers; access tokens and PHI are never logged; `fhirServer` is used only when the issuer's
+ * allowlist admits it, and the token never leaves the admitted base. In-process with
+ * `app.request`; the FHIR server is mocked with msw, or with an injected fetch where msw cannot
+ * misbehave enough (a fetch that ignores its abort signal). Every response is validated by the
+ * harness. The last test reads the logs of every harness built here.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { setupServer } from 'msw/node'
+import { http, HttpResponse } from 'msw'
+import type { Bundle, FhirResource } from 'fhir/r4'
+import { loadFixtureResources } from '../fixtures'
+import type { AppDeps } from '../src/app'
+import type { Card } from '../src/cards/types'
+import { ACCESS_TOKEN, createHarness, FHIR_BASE, type Harness } from './support/harness'
+
+type Json = Record<string, unknown>
+
+// ---------------------------------------------------------------------------------------------
+// Test data: the screening-4a fixture (one solid nodule, Lung-RADS 4A), renamed per patient so
+// concurrent calls can be told apart and the logs searched for any of its ids.
+
+const template = JSON.stringify(loadFixtureResources('screening-4a'))
+/** The scenario's resources for patient `pat-rb{n}` (study `study-rb{n}`, report `dr-rb{n}`). */
+const resourcesOf = (n: number) =>
+  JSON.parse(template.replaceAll('screening-4a', `rb${n}`)) as (FhirResource & Json)[]
+const PHI = /pat-rb|study-rb|dr-rb|obs-rb|sr-rb/
+
+const searchset = (resources: unknown[]): Bundle =>
+  ({
+    resourceType: 'Bundle',
+    type: 'searchset',
+    entry: resources.map((resource) => ({ resource })),
+  }) as Bundle
+const emptySet = searchset([])
+
+const isSmoking = (r: FhirResource) => JSON.stringify(r).includes('72166-2')
+const ofType = (rs: FhirResource[], type: string) => rs.filter((r) => r.resourceType === type)
+
+/** The prefetch an EHR would send for patient n, as plain JSON to mutate. */
+function prefetchOf(n: number) {
+  const rs = resourcesOf(n)
+  const observations = ofType(rs, 'Observation')
+  return {
+    patient: ofType(rs, 'Patient')[0],
+    study: ofType(rs, 'ImagingStudy')[0],
+    studies: searchset(ofType(rs, 'ImagingStudy')),
+    reports: searchset(ofType(rs, 'DiagnosticReport')),
+    findings: searchset(observations.filter((o) => !isSmoking(o))),
+    smoking: searchset(observations.filter(isSmoking)),
+    orders: searchset(ofType(rs, 'ServiceRequest')),
+  } as Json
+}
+
+const auth = {
+  access_token: ACCESS_TOKEN,
+  token_type: 'Bearer',
+  expires_in: 300,
+  scope: 'patient/*.read',
+  subject: 'imaging-cds',
+}
+const withFhir = { fhirServer: FHIR_BASE, fhirAuthorization: auth }
+
+/** An imaging-study-complete request for patient n (no prefetch unless given). */
+const isc = (n: number, over: Json = {}): Json => ({
+  hook: 'imaging-study-complete',
+  hookInstance: crypto.randomUUID(),
+  context: {
+    patientId: `pat-rb${n}`,
+    imagingStudyId: `study-rb${n}`,
+    diagnosticReportId: `dr-rb${n}`,
+  },
+  ...over,
+})
+const orderSelect = (n: number, over: Json = {}): Json => ({
+  hook: 'order-select',
+  hookInstance: crypto.randomUUID(),
+  context: {
+    patientId: `pat-rb${n}`,
+    selections: ['ServiceRequest/draft-1'],
+    draftOrders: searchset([
+      {
+        resourceType: 'ServiceRequest',
+        id: 'draft-1',
+        status: 'draft',
+        intent: 'proposal',
+        subject: { reference: `Patient/pat-rb${n}` },
+        code: { coding: [{ system: 'http://loinc.org', code: '29252-4' }] },
+        occurrenceDateTime: '2026-12-01',
+      },
+    ]),
+  },
+  ...over,
+})
+const FINDINGS = '/cds-services/imaging-ai-findings'
+const ORDER_CHECK = '/cds-services/imaging-ai-order-check'
+
+// ---------------------------------------------------------------------------------------------
+// The FHIR server: serves every renamed patient's resources by read and by patient search, and
+// records what was asked (URL as sent, Authorization header).
+
+type Seen = { url: string; auth: string | null }
+const seen: Seen[] = []
+const record = (request: Request) =>
+  seen.push({ url: request.url, auth: request.headers.get('authorization') })
+
+function serveScenario(request: Request): Response {
+  const url = new URL(request.url)
+  const [type, id] = url.pathname.slice(new URL(FHIR_BASE).pathname.length + 1).split('/')
+  const n = Number((id ?? url.searchParams.get('patient') ?? '').match(/rb(\d+)/)?.[1] ?? NaN)
+  const rs = Number.isNaN(n) ? [] : resourcesOf(n).filter((r) => r.resourceType === type)
+  if (id) {
+    const found = rs.find((r) => r.id === id)
+    return found ? HttpResponse.json(found) : new HttpResponse(null, { status: 404 })
+  }
+  const code = url.searchParams.get('code')
+  const matches = rs.filter((r) =>
+    type === 'Observation' ? isSmoking(r) === !!code?.includes('72166-2') : true
+  )
+  return HttpResponse.json(searchset(matches))
+}
+
+const fhir = setupServer(
+  http.get(`${FHIR_BASE}/*`, ({ request }) => {
+    record(request)
+    return serveScenario(request)
+  })
+)
+
+const harnesses: Harness[] = []
+/** A harness whose logs the final test reads. */
+async function harness(env: Record<string, string> = {}, deps: AppDeps = {}) {
+  const h = await createHarness(env, deps)
+  harnesses.push(h)
+  return h
+}
+
+let h: Harness
+beforeAll(async () => {
+  fhir.listen({ onUnhandledRequest: 'error' })
+  h = await harness()
+})
+afterEach(() => {
+  fhir.resetHandlers()
+  seen.length = 0
+})
+afterAll(() => fhir.close())
+
+async function post(path: string, body: unknown, on: Harness = h) {
+  const res = await on.call(path, body)
+  return { status: res.status, text: await res.text() }
+}
+const cardsOf = (text: string) => (JSON.parse(text) as { cards: Card[] }).cards
+
+// ---------------------------------------------------------------------------------------------
+
+describe('request bodies: a clear 4xx, never a 500', () => {
+  const base = isc(1, { prefetch: prefetchOf(1) })
+  it.each<[string, unknown, string]>([
+    ['context is an array', { ...base, context: [] }, 'context'],
+    ['context is a string', { ...base, context: 'p1' }, 'context'],
+    ['context is null', { ...base, context: null }, 'context'],
+    ['prefetch is an array', { ...base, prefetch: [] }, 'prefetch'],
+    ['prefetch is a string', { ...base, prefetch: 'x' }, 'prefetch'],
+    [
+      'fhirAuthorization is a string',
+      { ...base, ...withFhir, fhirAuthorization: 'x' },
+      'fhirAuthorization',
+    ],
+    ['hookInstance is 10 kB', { ...base, hookInstance: 'x'.repeat(10_000) }, 'hookInstance'],
+    ['the body is null', null, 'body'],
+    ['the body is a string', 'hello', 'body'],
+  ])('400 when %s', async (_what, body, field) => {
+    const res = await post(FINDINGS, body)
+    expect(res.status).toBe(400)
+    expect(res.text).toContain(field)
+  })
+
+  it('400 for order-select selections that are not strings and draftOrders that are no Bundle', async () => {
+    for (const [context, field] of [
+      [{ selections: [1, null] }, 'context.selections'],
+      [{ draftOrders: [] }, 'context.draftOrders'],
+      [{ draftOrders: { resourceType: 'Patient' } }, 'context.draftOrders'],
+    ] as const) {
+      const body = orderSelect(1, { prefetch: prefetchOf(1) })
+      Object.assign(body.context as Json, context)
+      const res = await post(ORDER_CHECK, body)
+      expect(res.status).toBe(400)
+      expect(res.text).toContain(field)
+    }
+  })
+
+  it.each([
+    ['a dot segment', '..'],
+    ['a path', '../../admin'],
+    ['a query', 'p1?_format=xml'],
+    ['a fragment', 'p1#x'],
+    ['an encoded dot', '%2e%2e'],
+    ['a control character', 'p1\u0000\u0007'],
+    ['a right-to-left override', 'p1\u202e'],
+    ['non-ASCII letters', 'pätiënt'],
+  ])('400 for a context id with %s, before any FHIR request', async (_what, patientId) => {
+    for (const field of ['patientId', 'imagingStudyId', 'diagnosticReportId']) {
+      const body = isc(1, withFhir)
+      ;(body.context as Json)[field] = patientId
+      const res = await post(FINDINGS, body)
+      expect(res.status).toBe(400)
+      expect(res.text).toContain(`context.${field}`)
+    }
+    expect(seen).toEqual([])
+  })
+
+  it('400 for an access token that cannot go into a header, without repeating it', async () => {
+    for (const token of ['tökén-with-ümlauts', 'abc\r\nX-Injected: 1', 'two words']) {
+      const res = await post(
+        FINDINGS,
+        isc(1, { ...withFhir, fhirAuthorization: { ...auth, access_token: token } })
+      )
+      expect(res.status).toBe(400)
+      expect(res.text).toContain('fhirAuthorization.access_token')
+      expect(res.text).not.toContain(token)
+    }
+    expect(seen).toEqual([])
+  })
+
+  it('answers JSON nested 10 000 levels deep, at once', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`
+    const deepObject = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`
+    const raw = JSON.stringify(isc(1, { prefetch: prefetchOf(1) }))
+      .replace('"context":{', `"context":{"x":${deep},"y":${deepObject},`)
+      .replace('"resourceType":"Patient",', `"resourceType":"Patient","extension":${deep},`)
+    const started = Date.now()
+    const res = await h.call(FINDINGS, undefined, { raw })
+    expect(res.status).toBe(200)
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+
+  it('neither pollutes prototypes nor reads context through __proto__', async () => {
+    const prefetch = JSON.stringify(prefetchOf(1))
+    const raws = [
+      `{"hook":"imaging-study-complete","hookInstance":"h1","context":{"__proto__":{"patientId":"pat-rb1","imagingStudyId":"study-rb1"}},"prefetch":${prefetch}}`,
+      `{"hook":"imaging-study-complete","hookInstance":"h2","context":{"patientId":"pat-rb1","imagingStudyId":"study-rb1","constructor":{"prototype":{"polluted":1}},"__proto__":{"polluted":1}},"prefetch":${prefetch.replace('{', '{"__proto__":{"polluted":1},"constructor":{"resourceType":"Bundle"},')}}`,
+      `{"hook":"imaging-study-complete","hookInstance":"h3","context":{"patientId":"pat-rb1","imagingStudyId":"study-rb1"},"prefetch":${prefetch.replaceAll('"resourceType":"Observation",', '"resourceType":"Observation","__proto__":{"polluted":1},"code":{"__proto__":{"coding":1}},')}}`,
+    ]
+    const statuses = []
+    for (const raw of raws) statuses.push((await h.call(FINDINGS, undefined, { raw })).status)
+    expect(statuses).toEqual([400, 200, 200])
+    expect(({} as Json).polluted).toBeUndefined()
+    expect(Object.prototype).not.toHaveProperty('patientId')
+  })
+
+  it('takes the last of duplicate keys, as JSON.parse does', async () => {
+    const raw = JSON.stringify(isc(1, { prefetch: prefetchOf(1) })).replace(
+      '"hook":"imaging-study-complete"',
+      '"hook":"patient-view","hook":"imaging-study-complete"'
+    )
+    expect((await h.call(FINDINGS, undefined, { raw })).status).toBe(200)
+  })
+})
+
+describe('FHIR server answers', () => {
+  const answer = (path: string, make: (request: Request) => Response | Promise<Response>) =>
+    fhir.use(
+      http.get(`${FHIR_BASE}/${path}`, ({ request }) => {
+        record(request)
+        return make(request)
+      })
+    )
+
+  it('answers when a body is megabytes of nested arrays or lies about its type', async () => {
+    const deep = `{"resourceType":"Bundle","x":${'['.repeat(500_000)}${']'.repeat(500_000)}}`
+    answer(
+      'DiagnosticReport',
+      () => new HttpResponse(deep, { headers: { 'content-type': 'application/fhir+json' } })
+    )
+    answer(
+      'Patient/pat-rb1',
+      () =>
+        new HttpResponse(JSON.stringify(ofType(resourcesOf(1), 'Patient')[0]), {
+          headers: { 'content-type': 'text/html' },
+        })
+    )
+    const started = Date.now()
+    const res = await post(FINDINGS, isc(1, withFhir))
+    expect(res.status).toBe(200)
+    expect(Date.now() - started).toBeLessThan(1500)
+  })
+
+  it('keeps a FHIR body that repeats the token out of the answer (and, below, the logs)', async () => {
+    answer('Observation', () =>
+      HttpResponse.json({
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'x', diagnostics: ACCESS_TOKEN }],
+      })
+    )
+    const res = await post(FINDINGS, isc(1, withFhir))
+    expect(res.status).toBe(412)
+    expect(res.text).not.toContain(ACCESS_TOKEN)
+  })
+})
+
+describe('SSRF: the token goes only under an allowed FHIR base', () => {
+  it.each([
+    'https://user:pass@fhir.test/r4',
+    'https://fhir.test/r4?x=1',
+    'https://fhir.test/r4#fragment',
+    'https://fhir.test./r4',
+    'http://fhir.test:443/r4',
+    'http://fhir.test/r4',
+    'https://127.0.0.1/r4',
+    'https://xn--fhr-6ka.test/r4',
+    'https://fhir.test/r4/..%2f..%2fadmin',
+    'https://fhir.test/r4/..%2F..%2Fadmin',
+    'https://fhir.test/r4/%5c..%5cadmin',
+    'https://fhir.test/r4/%2e%2e/admin',
+    'https://fhir.test/r4/.%2E/admin',
+  ])('makes no request for fhirServer %s', async (fhirServer) => {
+    fhir.use(http.get('*', ({ request }) => (record(request), HttpResponse.json(emptySet))))
+    const res = await post(FINDINGS, isc(1, { ...withFhir, fhirServer }))
+    expect(res.status).toBe(412)
+    expect(seen).toEqual([])
+  })
+})
+
+describe('Authorization header variants', () => {
+  const discovery = async (headers: HeadersInit) =>
+    (await h.app.request('http://localhost/cds-services', { headers })).status
+
+  it('accepts the scheme in any case and extra spaces', async () => {
+    expect(await discovery({ authorization: `bearer ${await h.token('/cds-services')}` })).toBe(200)
+    expect(
+      await discovery({ authorization: `Bearer    ${await h.token('/cds-services')}  ` })
+    ).toBe(200)
+  })
+
+  it('401 for two Authorization values, a 100 kB token, non-ASCII, a tab, Basic, empty', async () => {
+    const [a, b] = [await h.token('/cds-services'), await h.token('/cds-services')]
+    const cases: HeadersInit[] = [
+      [
+        ['authorization', `Bearer ${a}`],
+        ['authorization', `Bearer ${b}`],
+      ],
+      { authorization: `Bearer ${'a'.repeat(100_000)}.b.c` },
+      { authorization: `Bearer ${(await h.token('/cds-services')).slice(0, -2)}é` },
+      { authorization: `Bearer\t${await h.token('/cds-services')}` },
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      { authorization: '' },
+    ]
+    for (const headers of cases) expect(await discovery(headers)).toBe(401)
+  })
+})
+
+describe('concurrency', () => {
+  it('answers 200 parallel calls that read FHIR, each with its own patient only', async () => {
+    fhir.use(
+      http.get(`${FHIR_BASE}/*`, async ({ request }) => {
+        await new Promise((r) => setTimeout(r, Math.random() * 30))
+        return serveScenario(request)
+      })
+    )
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, async (_, n) => ({
+        n,
+        ...(await post(FINDINGS, isc(n, withFhir))),
+      }))
+    )
+    for (const { n, status, text } of answers) {
+      expect(status).toBe(200)
+      expect(cardsOf(text)).toHaveLength(1)
+      const named = [...text.matchAll(/(?:pat|study|dr|obs|sr)-rb(\d+)/g)].map((m) => Number(m[1]))
+      expect(named.length).toBeGreaterThan(0)
+      expect(new Set(named)).toEqual(new Set([n]))
+    }
+  })
+})
+
+describe('logs', () => {
+  it('never held an access token, a JWT, a patient id or a resource body', () => {
+    const lines = harnesses.flatMap((x) => x.logs)
+    expect(lines.length).toBeGreaterThan(100)
+    const bad = lines.filter(
+      (line) =>
+        line.includes(ACCESS_TOKEN) ||
+        line.includes('eyJ') ||
+        PHI.test(line) ||
+        line.includes('resourceType') ||
+        line.includes('Nodule')
+    )
+    expect(bad).toEqual([])
+  })
+})
