@@ -74,6 +74,12 @@ const isc = (n: number, over: Json = {}): Json => ({
   },
   ...over,
 })
+const patientView = (n: number, over: Json = {}): Json => ({
+  hook: 'patient-view',
+  hookInstance: crypto.randomUUID(),
+  context: { patientId: `pat-rb${n}` },
+  ...over,
+})
 const orderSelect = (n: number, over: Json = {}): Json => ({
   hook: 'order-select',
   hookInstance: crypto.randomUUID(),
@@ -95,6 +101,7 @@ const orderSelect = (n: number, over: Json = {}): Json => ({
   ...over,
 })
 const FINDINGS = '/cds-services/imaging-ai-findings'
+const OUTSTANDING = '/cds-services/imaging-ai-outstanding'
 const ORDER_CHECK = '/cds-services/imaging-ai-order-check'
 
 // ---------------------------------------------------------------------------------------------
@@ -260,6 +267,172 @@ describe('request bodies: a clear 4xx, never a 500', () => {
   })
 })
 
+describe('malformed FHIR JSON in prefetch and draftOrders: never a 500', () => {
+  const studyPatch = (patch: Json) => {
+    const prefetch = prefetchOf(1)
+    Object.assign(prefetch.study as Json, patch)
+    return isc(1, { prefetch })
+  }
+  const withEntries = (key: string, entry: unknown) => {
+    const prefetch = prefetchOf(1)
+    ;(prefetch[key] as Json).entry = entry
+    return isc(1, { prefetch })
+  }
+  it.each<[string, Json]>([
+    [
+      'Bundle entries that are null, numbers, strings, arrays',
+      withEntries('reports', [
+        null,
+        1,
+        'x',
+        [],
+        {},
+        { resource: null },
+        { resource: 'x' },
+        { resource: { id: 'no-type' } },
+      ]),
+    ],
+    ['Bundle.entry as an object', withEntries('reports', { a: 1 })],
+    ['Bundle.entry as a string', withEntries('findings', 'abc')],
+    [
+      'Bundle.link as a string',
+      isc(1, { prefetch: { ...prefetchOf(1), findings: { ...emptySet, link: 'abc' } } }),
+    ],
+    [
+      'Bundle.link items that are null',
+      isc(1, { prefetch: { ...prefetchOf(1), findings: { ...emptySet, link: [null] } } }),
+    ],
+    [
+      'study elements of the wrong JSON type',
+      studyPatch({
+        identifier: 'x',
+        endpoint: 'x',
+        basedOn: 5,
+        subject: 'x',
+        series: 'x',
+        contained: 'x',
+        procedureCode: {},
+        started: 5,
+      }),
+    ],
+    [
+      'study arrays of nulls',
+      studyPatch({
+        identifier: [null],
+        endpoint: [null],
+        basedOn: [null],
+        series: [null],
+        contained: [null],
+        modality: [null],
+      }),
+    ],
+    [
+      'resources without resourceType',
+      isc(1, {
+        prefetch: { ...prefetchOf(1), patient: { id: 'x' }, orders: searchset([{ id: 'y' }]) },
+      }),
+    ],
+    [
+      'a resourceType that is a number or __proto__',
+      isc(1, {
+        prefetch: {
+          ...prefetchOf(1),
+          patient: { resourceType: 5 },
+          orders: searchset([{ resourceType: '__proto__' }, { resourceType: 'constructor' }]),
+        },
+      }),
+    ],
+  ])('200 for %s', async (_what, body) => {
+    expect((await post(FINDINGS, body)).status).toBe(200)
+  })
+
+  it('200 for draftOrders entries that are null, not objects or not resources', async () => {
+    const body = orderSelect(1, { prefetch: prefetchOf(1) })
+    ;(body.context as Json).draftOrders = {
+      resourceType: 'Bundle',
+      entry: [
+        null,
+        1,
+        'x',
+        {},
+        { resource: 5 },
+        { resource: { id: 'draft-1' } },
+        {
+          resource: {
+            resourceType: 'ServiceRequest',
+            id: 'draft-1',
+            code: { text: 5, coding: [null, { code: 7 }] },
+          },
+        },
+      ],
+    }
+    expect((await post(ORDER_CHECK, body)).status).toBe(200)
+  })
+
+  it('drops a date that is no calendar date and still issues the card', async () => {
+    const res = await post(FINDINGS, studyPatch({ started: '2026-02-31T10:00:00Z' }))
+    expect(res.status).toBe(200)
+    expect(cardsOf(res.text)[0]?.summary).toContain('Lung-RADS 4A')
+  })
+
+  it('survives a seeded fuzz: wrong JSON types anywhere in the three hooks', async () => {
+    const values = [
+      null,
+      1,
+      -1,
+      'x',
+      '',
+      '2026-02-31',
+      '2026-13-01',
+      [],
+      {},
+      [null],
+      [1],
+      ['x'],
+      true,
+      { resourceType: 'X' },
+      [{}],
+      { coding: 'x' },
+      { reference: 5 },
+    ]
+    let seed = 42
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!
+    const paths = (value: unknown, path: (string | number)[] = []): (string | number)[][] => [
+      path,
+      ...(Array.isArray(value)
+        ? value.flatMap((v, i) => paths(v, [...path, i]))
+        : value && typeof value === 'object'
+          ? Object.entries(value).flatMap(([k, v]) => paths(v, [...path, k]))
+          : []),
+    ]
+    const failures: string[] = []
+    for (const [path, make] of [
+      [FINDINGS, () => isc(1, { prefetch: prefetchOf(1) })],
+      [OUTSTANDING, () => patientView(1, { prefetch: prefetchOf(1) })],
+      [ORDER_CHECK, () => orderSelect(1, { prefetch: prefetchOf(1) })],
+    ] as const) {
+      const targets = paths(make()).filter(
+        (p) => p.length > 1 && (p[0] === 'prefetch' || p[0] === 'context')
+      )
+      for (let i = 0; i < 120; i++) {
+        const body = make()
+        const changes = Array.from({ length: 1 + Math.floor(random() * 3) }, () => {
+          const target = pick(targets)
+          const value = structuredClone(pick(values))
+          let parent: unknown = body
+          for (const key of target.slice(0, -1)) parent = (parent as Json | undefined)?.[key]
+          if (parent && typeof parent === 'object') (parent as Json)[target.at(-1)!] = value
+          return `${target.join('.')}=${JSON.stringify(value)}`
+        })
+        const res = await h.call(path, body)
+        if (res.status >= 500) failures.push(`${path} ${changes.join(' ')}`)
+      }
+    }
+    expect(failures).toEqual([])
+  })
+})
+
 describe('FHIR server answers', () => {
   const answer = (path: string, make: (request: Request) => Response | Promise<Response>) =>
     fhir.use(
@@ -268,6 +441,42 @@ describe('FHIR server answers', () => {
         return make(request)
       })
     )
+
+  it('200 for Bundles whose entries or links are garbage', async () => {
+    answer('DiagnosticReport', () =>
+      HttpResponse.json({
+        resourceType: 'Bundle',
+        entry: [null, 1, { resource: null }, { resource: 5 }],
+      })
+    )
+    answer('Observation', () =>
+      HttpResponse.json({ resourceType: 'Bundle', entry: { a: 1 }, link: 'x' })
+    )
+    answer('ServiceRequest', () =>
+      HttpResponse.json({
+        resourceType: 'Bundle',
+        entry: [],
+        link: [null, { relation: 'next', url: 5 }, { relation: 'next', url: 'http://[' }],
+      })
+    )
+    const res = await post(FINDINGS, isc(1, withFhir))
+    expect(res.status).toBe(200)
+  })
+
+  it('ignores a resource of the wrong type for a read', async () => {
+    answer('Patient/pat-rb1', () =>
+      HttpResponse.json({
+        resourceType: 'Observation',
+        id: 'x',
+        status: 'final',
+        code: { text: 'x' },
+      })
+    )
+    answer('ImagingStudy/study-rb1', () => HttpResponse.json(emptySet))
+    const res = await post(FINDINGS, isc(1, withFhir))
+    expect(res.status).toBe(200)
+    expect(cardsOf(res.text)).toEqual([])
+  })
 
   it('answers when a body is megabytes of nested arrays or lies about its type', async () => {
     const deep = `{"resourceType":"Bundle","x":${'['.repeat(500_000)}${']'.repeat(500_000)}}`

@@ -3,9 +3,10 @@
  * A small FHIR R4 REST client over the `fetch` it is given (global fetch on Node and Workers, a
  * mock in tests). Every request carries the bearer token when there is one, has its own timeout
  * and is also cut off by the hook's overall deadline. Anything that is not a FHIR JSON resource
- * is an error, never a crash.
+ * is an error, never a crash; resources are shape-checked (src/fhir/shape.ts) before use.
  */
 import type { Bundle, FhirResource } from 'fhir/r4'
+import { sanitizeResource, type ShapeReport } from './shape'
 
 export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
 
@@ -22,6 +23,8 @@ export interface FhirClientOptions {
   maxBytes?: number
   /** Most Bundle pages followed for one search. */
   maxPages?: number
+  /** Tallies what the shape check left out of each response (for the hook's log line). */
+  shapeReport?: ShapeReport
 }
 
 /** Why a FHIR request failed, in words safe to log and to put in an OperationOutcome. */
@@ -102,14 +105,9 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
     } catch {
       throw new FhirRequestError('FHIR server sent a body that is not FHIR JSON')
     }
-    if (
-      typeof body !== 'object' ||
-      body === null ||
-      typeof (body as FhirResource).resourceType !== 'string'
-    ) {
-      throw new FhirRequestError('FHIR server sent a body that is not a FHIR resource')
-    }
-    return body as FhirResource
+    const resource = sanitizeResource(body, options.shapeReport)
+    if (!resource) throw new FhirRequestError('FHIR server sent a body that is not a FHIR resource')
+    return resource
   }
 
   function resolve(relativeUrl: string): string {
@@ -125,9 +123,15 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
       const entries = [...(first.entry ?? [])]
       let next = nextLink(first)
       for (let page = 1; next && page < maxPages; page++) {
+        let url: URL
+        try {
+          url = new URL(next, base)
+        } catch {
+          break // a next link that is no URL ends the search, it does not fail it
+        }
         // Paging links are followed only on the FHIR server's own origin (no SSRF through `next`).
-        if (new URL(next, base).origin !== origin) break
-        const bundle = await request(new URL(next, base).toString())
+        if (url.origin !== origin) break
+        const bundle = await request(url.toString())
         if (bundle.resourceType !== 'Bundle')
           throw new FhirRequestError('next page is not a Bundle')
         entries.push(...(bundle.entry ?? []))

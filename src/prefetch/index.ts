@@ -4,11 +4,13 @@
  * missing key or an OperationOutcome value is not satisfied and is fetched from `fhirServer`;
  * `null` or an empty searchset means "looked, found nothing" and is not fetched again. Missing
  * pages are followed. Fetches run in parallel. What stays missing is reported, so the caller can
- * answer 412 when a required key could not be had either way.
+ * answer 412 when a required key could not be had either way. Every value is shape-checked
+ * (src/fhir/shape.ts) before anything reads it.
  */
 import type { Bundle, FhirResource } from 'fhir/r4'
 import { isOperationOutcome } from '../protocol/outcome'
-import { nextLink, type FhirClient } from '../fhir/client'
+import { FhirRequestError, nextLink, type FhirClient } from '../fhir/client'
+import { sanitizeResource, type ShapeReport } from '../fhir/shape'
 
 /** A key's value: a resource or Bundle, `null` when known to be absent. */
 export type PrefetchValue = FhirResource | null
@@ -19,6 +21,8 @@ export interface GatherInput {
   prefetch: Record<string, unknown> | undefined
   /** Absent when the service may not call the client's FHIR server. */
   fhir: FhirClient | undefined
+  /** Tallies what the shape check left out of the prefetch values. */
+  shapeReport?: ShapeReport
 }
 
 export interface GatherResult {
@@ -87,27 +91,36 @@ export async function gatherPrefetch(input: GatherInput): Promise<GatherResult> 
 
 type KeyOutcome = { value: PrefetchValue; source: 'prefetch' | 'fetched' } | { reason: string }
 
+/** Only a FhirRequestError's message is known to be safe to show; anything else is a bug. */
+const why = (err: unknown) =>
+  err instanceof FhirRequestError ? err.message : 'unexpected error reading the FHIR server'
+
 async function gatherKey(
   key: string,
   template: string,
   sent: Record<string, unknown>,
   input: GatherInput
 ): Promise<KeyOutcome> {
-  const value = Object.hasOwn(sent, key) ? sent[key] : undefined
-  if (value === null) return { value: null, source: 'prefetch' }
-  if (isResource(value) && !isOperationOutcome(value)) {
+  const raw = Object.hasOwn(sent, key) ? sent[key] : undefined
+  if (raw === null) return { value: null, source: 'prefetch' }
+  const value = sanitizeResource(raw, input.shapeReport)
+  if (value && !isOperationOutcome(value)) {
     if (value.resourceType === 'Bundle' && nextLink(value)) {
-      if (!input.fhir) return { value, source: 'prefetch' } // first page is better than none
+      // first page is better than none
+      if (!input.fhir) return { value, source: 'prefetch' }
       try {
         return { value: await input.fhir.allPages(value), source: 'prefetch' }
       } catch (err) {
-        return { reason: `further pages of prefetch "${key}" failed: ${(err as Error).message}` }
+        return { reason: `further pages of prefetch "${key}" failed: ${why(err)}` }
       }
     }
     return { value, source: 'prefetch' }
   }
   if (!input.fhir) {
-    return { reason: value === undefined ? 'not in prefetch' : 'prefetch held an OperationOutcome' }
+    if (raw === undefined) return { reason: 'not in prefetch' }
+    return {
+      reason: value ? 'prefetch held an OperationOutcome' : 'prefetch held no FHIR resource',
+    }
   }
   const url = fillTemplate(template, input.context)
   if (url === undefined) return { reason: 'template needs a context value the request lacks' }
@@ -126,16 +139,8 @@ async function gatherKey(
     ) {
       return { value: null, source: 'fetched' }
     }
-    return { reason: (err as Error).message }
+    return { reason: why(err) }
   }
-}
-
-function isResource(value: unknown): value is FhirResource {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as FhirResource).resourceType === 'string'
-  )
 }
 
 /** The resources of a Bundle (or the resource itself), skipping OperationOutcome entries. */

@@ -4,7 +4,9 @@
  * (request, FHIR data) to cards: the evidence is collected, the card builders in src/cards say
  * what to show.
  */
+import type { Bundle } from 'fhir/r4'
 import { collectEvidence } from './evidence'
+import { sanitizeResource } from '../fhir/shape'
 import { studyCards } from '../cards/study-card'
 import { orderSelectCards } from '../cards/order-select'
 import { patientViewCards } from '../cards/patient-view'
@@ -44,14 +46,11 @@ export const handlers: Record<string, ServiceHandler> = {
     required: ['studies', 'reports', 'findings', 'orders'],
     async handle(input) {
       const context = input.context as { selections: string[]; draftOrders: unknown }
+      // The draft orders come from the client like prefetch does: shape-check them the same way.
+      const draftOrders = sanitizeResource(context.draftOrders) as Bundle | undefined
       const evidence = await collectEvidence(input)
       return result(
-        await orderSelectCards(
-          evidence,
-          context.draftOrders as never,
-          context.selections,
-          input.options
-        )
+        await orderSelectCards(evidence, draftOrders, context.selections, input.options)
       )
     },
   },

@@ -15,6 +15,7 @@ import {
   type CdsRequest,
 } from '../protocol/request'
 import { isFhirServerAllowed } from '../auth/fhir-allowlist'
+import type { ShapeReport } from '../fhir/shape'
 import type { Caller } from '../auth/verify'
 import type { CardOptions } from '../cards/types'
 import type { Logger } from '../log'
@@ -60,13 +61,15 @@ export async function invokeService(
     deps.budgetMs
   )
   const deadline = budget.signal
+  const shapeReport: ShapeReport = { dropped: 0, truncated: 0 }
   try {
-    const fhir = fhirClientFor(request, caller, deps, deadline, logger)
+    const fhir = fhirClientFor(request, caller, deps, deadline, shapeReport, logger)
     const gathered = await gatherPrefetch({
       templates: service.prefetch ?? {},
       context: context.data,
       prefetch: request.prefetch ?? undefined,
       fhir,
+      shapeReport,
     })
     const lacking = handler.required.filter((key) => key in gathered.missing)
     if (lacking.length > 0) {
@@ -94,6 +97,9 @@ export async function invokeService(
     return result
   } finally {
     clearTimeout(timer)
+    // Counts only: what was left out says something about the data, never what it was.
+    if (shapeReport.dropped + shapeReport.truncated > 0)
+      logger.warn('fhir.shape_repaired', { ...shapeReport })
   }
 }
 
@@ -106,6 +112,7 @@ function fhirClientFor(
   caller: Caller,
   deps: InvokeDeps,
   deadline: AbortSignal,
+  shapeReport: ShapeReport,
   logger: Logger
 ): FhirClient | undefined {
   if (!request.fhirServer) return undefined
@@ -117,6 +124,7 @@ function fhirClientFor(
   }
   return createFhirClient({
     baseUrl: request.fhirServer,
+    shapeReport,
     ...(token ? { accessToken: token } : {}),
     fetch: deps.fetch,
     timeoutMs: deps.fhirTimeoutMs,

@@ -1,0 +1,256 @@
+/**
+ * @module fhir/shape
+ * FHIR JSON from outside (prefetch, the FHIR server, `draftOrders`) checked against the JSON types
+ * FHIR R4 gives the elements this service reads, before any of it reaches the clinical code. That
+ * code trusts the `fhir/r4` types: `identifier: 1` or `entry: [null]` would otherwise throw deep in
+ * a card builder and turn a client's or server's mistake into a 500. What does not fit is left out,
+ * as the finding reader already does with values it cannot read: an element of the wrong type, an
+ * array item that is not an object, a date that is not a calendar date. Elements the service never
+ * reads are kept untouched. Objects are cleaned in place: they are freshly parsed JSON owned by the
+ * request, and copying megabytes of prefetch for every call would cost more than it protects.
+ *
+ * Repeating elements are capped (`maxItems`), because the card builders compare some of them
+ * pairwise: a report naming 10 000 performers must not hold the event loop for seconds.
+ */
+import type { FhirResource } from 'fhir/r4'
+
+/** Where a shape is applied: how deep in nested resources, and the tally of what was left out. */
+interface Walk {
+  depth: number
+  report: ShapeReport
+}
+
+/** Cleans a value: returns it (possibly altered in place) or undefined when it is unusable. */
+type Shape = (value: unknown, walk: Walk) => unknown
+
+/** What was left out, for one warning log line per request (counts only, never values). */
+export interface ShapeReport {
+  /** Elements and array items dropped for a wrong JSON type or an unreadable date. */
+  dropped: number
+  /** Array items cut off beyond an element's cap. */
+  truncated: number
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+const string: Shape = (value) => (typeof value === 'string' ? value : undefined)
+const number: Shape = (value) =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined
+const boolean: Shape = (value) => (typeof value === 'boolean' ? value : undefined)
+
+// FHIR date, dateTime and instant: a year, optionally month and day, optionally a time and zone.
+const DATE =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?)?)?$/
+
+/** Days in a month (1-12); setUTCFullYear, unlike Date.UTC, leaves years below 100 alone. */
+function daysInMonth(year: number, month: number): number {
+  const day = new Date(0)
+  day.setUTCFullYear(year, month, 0)
+  return day.getUTCDate()
+}
+
+/**
+ * A FHIR date, dateTime or instant whose month and day exist. The follow-up arithmetic throws on
+ * 2026-02-31 (a wrong due date must never reach an order), so such a value is dropped here.
+ */
+const date: Shape = (value) => {
+  if (typeof value !== 'string') return undefined
+  const match = DATE.exec(value.trim())
+  if (!match) return undefined
+  const [, year, month, day] = match
+  if (month === undefined) return value
+  if (Number(month) < 1 || Number(month) > 12) return undefined
+  if (day === undefined) return value
+  const ok = Number(day) >= 1 && Number(day) <= daysInMonth(Number(year), Number(month))
+  return ok ? value : undefined
+}
+
+/** Default cap on a repeating element: far above real data, low enough to bound pairwise work. */
+const MAX_ITEMS = 100
+
+function arrayOf(item: Shape, maxItems = MAX_ITEMS): Shape {
+  return (value, walk) => {
+    if (!Array.isArray(value)) return undefined
+    if (value.length > maxItems) walk.report.truncated += value.length - maxItems
+    const kept: unknown[] = []
+    for (let i = 0; i < value.length && i < maxItems; i++) {
+      const cleaned = item(value[i], walk)
+      if (cleaned === undefined) walk.report.dropped++
+      else kept.push(cleaned)
+    }
+    return kept
+  }
+}
+
+/** An object with the given elements checked; other members are kept as they are. */
+function object(fields: Record<string, Shape>): Shape {
+  const keys = Object.keys(fields)
+  return (value, walk) => {
+    if (!isObject(value)) return undefined
+    for (const key of keys) {
+      if (!Object.hasOwn(value, key)) continue
+      const cleaned = fields[key]!(value[key], walk)
+      if (cleaned === undefined) {
+        walk.report.dropped++
+        delete value[key]
+      } else value[key] = cleaned
+    }
+    return value
+  }
+}
+
+const coding = object({ system: string, version: string, code: string, display: string })
+const codeableConcept = object({ coding: arrayOf(coding), text: string })
+const reference = object({ reference: string, type: string, display: string })
+const identifier = object({ system: string, value: string })
+const quantity = object({
+  value: number,
+  comparator: string,
+  unit: string,
+  system: string,
+  code: string,
+})
+const period = object({ start: date, end: date })
+const timing = object({ event: arrayOf(date) })
+
+// Extensions nest (the model-metadata extension has sub-extensions). Two levels are all anyone
+// writes; deeper ones are dropped rather than recursed into, so hostile nesting cannot overflow
+// the stack.
+const extensionFields = {
+  url: string,
+  valueString: string,
+  valueCode: string,
+  valueUri: string,
+  valueDecimal: number,
+  valueInteger: number,
+  valueBoolean: boolean,
+}
+const innerExtension = object({ ...extensionFields, extension: () => undefined })
+const extension = object({ ...extensionFields, extension: arrayOf(innerExtension) })
+
+/** The elements read per resource type (see the `fhir/r4` property reads in src/clinical, src/cards). */
+const resourceFields: Record<string, Record<string, Shape>> = {
+  Patient: { birthDate: date, gender: string },
+  ImagingStudy: {
+    status: string,
+    started: date,
+    description: string,
+    subject: reference,
+    identifier: arrayOf(identifier),
+    modality: arrayOf(coding),
+    endpoint: arrayOf(reference),
+    basedOn: arrayOf(reference),
+    procedureCode: arrayOf(codeableConcept),
+    reasonCode: arrayOf(codeableConcept),
+    series: arrayOf(
+      object({ uid: string, modality: coding, endpoint: arrayOf(reference), description: string }),
+      1000
+    ),
+  },
+  DiagnosticReport: {
+    status: string,
+    code: codeableConcept,
+    category: arrayOf(codeableConcept),
+    subject: reference,
+    effectiveDateTime: date,
+    effectivePeriod: period,
+    issued: date,
+    // Compared pairwise between a study's reports: keep these short.
+    performer: arrayOf(reference, 20),
+    imagingStudy: arrayOf(reference, 20),
+    result: arrayOf(reference),
+    conclusion: string,
+  },
+  Observation: {
+    status: string,
+    code: codeableConcept,
+    category: arrayOf(codeableConcept),
+    subject: reference,
+    bodySite: codeableConcept,
+    device: reference,
+    derivedFrom: arrayOf(reference),
+    partOf: arrayOf(reference),
+    effectiveDateTime: date,
+    effectiveInstant: date,
+    effectivePeriod: period,
+    issued: date,
+    valueCodeableConcept: codeableConcept,
+    valueQuantity: quantity,
+    valueString: string,
+    component: arrayOf(
+      object({
+        code: codeableConcept,
+        valueQuantity: quantity,
+        valueCodeableConcept: codeableConcept,
+        valueString: string,
+        valueInteger: number,
+        valueBoolean: boolean,
+      })
+    ),
+  },
+  ServiceRequest: {
+    status: string,
+    intent: string,
+    priority: string,
+    code: codeableConcept,
+    category: arrayOf(codeableConcept),
+    subject: reference,
+    reasonCode: arrayOf(codeableConcept),
+    reasonReference: arrayOf(reference),
+    occurrenceDateTime: date,
+    occurrencePeriod: period,
+    occurrenceTiming: timing,
+    authoredOn: date,
+  },
+  Endpoint: { status: string, address: string, connectionType: coding },
+  Device: {
+    deviceName: arrayOf(object({ name: string, type: string })),
+    version: arrayOf(object({ value: string })),
+  },
+  Bundle: {
+    type: string,
+    total: number,
+    link: arrayOf(object({ relation: string, url: string })),
+    // Entries are counted per prefetch key by the caller; this cap only bounds a single page.
+    entry: arrayOf(object({ fullUrl: string, resource: nested }), 100_000),
+  },
+}
+
+// A Bundle's entries are one level down, their contained resources one more. Contained resources
+// hold no further contained ones (FHIR rule dom-2); anything deeper is dropped, not recursed into.
+const MAX_RESOURCE_DEPTH = 2
+
+/** A resource one level below the current one (a Bundle entry or a contained resource). */
+function nested(value: unknown, walk: Walk): unknown {
+  return resource(value, { depth: walk.depth + 1, report: walk.report })
+}
+
+const commonFields = { id: string, extension: arrayOf(extension), contained: arrayOf(nested) }
+const otherResource = object(commonFields)
+const resourceShapes = new Map(
+  Object.entries(resourceFields).map(([type, fields]) => [
+    type,
+    object({ ...commonFields, ...fields }),
+  ])
+)
+
+function resource(value: unknown, walk: Walk): FhirResource | undefined {
+  if (!isObject(value) || typeof value.resourceType !== 'string') return undefined
+  if (walk.depth > MAX_RESOURCE_DEPTH) return undefined
+  const shape = resourceShapes.get(value.resourceType) ?? otherResource
+  shape(value, walk)
+  return value as unknown as FhirResource
+}
+
+/**
+ * Cleans one FHIR resource or Bundle (and its entries and contained resources) in place.
+ * @returns the resource, or undefined when `value` is not a FHIR resource at all
+ * @example const resource = sanitizeResource(JSON.parse(body), report)
+ */
+export function sanitizeResource(
+  value: unknown,
+  report: ShapeReport = { dropped: 0, truncated: 0 }
+): FhirResource | undefined {
+  return resource(value, { depth: 0, report })
+}
