@@ -12,6 +12,7 @@ import { setupServer } from 'msw/node'
 import { http, HttpResponse } from 'msw'
 import type { Bundle, FhirResource } from 'fhir/r4'
 import { loadFixtureResources } from '../fixtures'
+import { createFhirClient } from '../src/fhir/client'
 import type { AppDeps } from '../src/app'
 import type { Card } from '../src/cards/types'
 import { ACCESS_TOKEN, createHarness, FHIR_BASE, type Harness } from './support/harness'
@@ -35,6 +36,10 @@ const searchset = (resources: unknown[]): Bundle =>
     entry: resources.map((resource) => ({ resource })),
   }) as Bundle
 const emptySet = searchset([])
+
+/** The resources of a Bundle as plain JSON, to mutate. */
+const entriesOf = (bundle: unknown) =>
+  ((bundle as Bundle).entry ?? []).map((e) => e.resource as unknown as Json)
 
 const isSmoking = (r: FhirResource) => JSON.stringify(r).includes('72166-2')
 const ofType = (rs: FhirResource[], type: string) => rs.filter((r) => r.resourceType === type)
@@ -478,6 +483,46 @@ describe('FHIR server answers', () => {
     expect(cardsOf(res.text)).toEqual([])
   })
 
+  it('follows an endless next chain a bounded number of times, and a self-loop once', async () => {
+    let page = 0
+    answer('DiagnosticReport', () =>
+      HttpResponse.json({
+        ...emptySet,
+        total: 1e308,
+        link: [{ relation: 'next', url: `${FHIR_BASE}/DiagnosticReport?page=${++page}` }],
+      })
+    )
+    answer('ServiceRequest', () =>
+      HttpResponse.json({
+        ...emptySet,
+        link: [{ relation: 'next', url: `${FHIR_BASE}/ServiceRequest?same=1` }],
+      })
+    )
+    const res = await post(FINDINGS, isc(1, withFhir))
+    expect(res.status).toBe(200)
+    const count = (type: string) =>
+      seen.filter((s) => new URL(s.url).pathname.endsWith(type)).length
+    expect(count('/DiagnosticReport')).toBe(20)
+    expect(count('/ServiceRequest')).toBe(2)
+  })
+
+  it('never follows a next link outside the FHIR base, even on the same host', async () => {
+    answer('DiagnosticReport', () =>
+      HttpResponse.json({
+        ...emptySet,
+        link: [{ relation: 'next', url: 'https://fhir.test/admin/export' }],
+      })
+    )
+    fhir.use(
+      http.get(
+        'https://fhir.test/admin/*',
+        ({ request }) => (record(request), HttpResponse.json(emptySet))
+      )
+    )
+    expect((await post(FINDINGS, isc(1, withFhir))).status).toBe(200)
+    expect(seen.filter((s) => s.url.includes('/admin'))).toEqual([])
+  })
+
   it('answers when a body is megabytes of nested arrays or lies about its type', async () => {
     const deep = `{"resourceType":"Bundle","x":${'['.repeat(500_000)}${']'.repeat(500_000)}}`
     answer(
@@ -497,6 +542,88 @@ describe('FHIR server answers', () => {
     expect(Date.now() - started).toBeLessThan(1500)
   })
 
+  it('stops reading a body past the size cap, Content-Length or not', async () => {
+    let pulled = 0
+    const chunk = new Uint8Array(16 * 1024).fill(0x20)
+    const stream = () =>
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (pulled >= 4 * 1024 * 1024) return controller.close()
+          pulled += chunk.byteLength
+          controller.enqueue(chunk)
+        },
+      })
+    const client = createFhirClient({
+      baseUrl: FHIR_BASE,
+      fetch: async () => new Response(stream()),
+      timeoutMs: 2000,
+      maxBytes: 64 * 1024,
+    })
+    await expect(client.get('Patient/x')).rejects.toThrow('FHIR response too large')
+    // The stream may run a chunk or two ahead of the reader; never the whole 4 MB.
+    expect(pulled).toBeLessThan(256 * 1024)
+  })
+
+  it('answers within the budget when a body drips forever', async () => {
+    const quick = await harness({ CDS_HOOK_BUDGET_MS: '400' })
+    answer(
+      'ImagingStudy/study-rb1',
+      () =>
+        new HttpResponse(
+          new ReadableStream({
+            async pull(controller) {
+              await new Promise((r) => setTimeout(r, 20))
+              controller.enqueue(new TextEncoder().encode(' '))
+            },
+          }),
+          { headers: { 'content-type': 'application/fhir+json' } }
+        )
+    )
+    const started = Date.now()
+    const res = await post(FINDINGS, isc(1, withFhir), quick)
+    expect(res.status).toBe(412)
+    expect(res.text).toContain('study (FHIR server did not answer in time)')
+    expect(Date.now() - started).toBeLessThan(1500)
+  })
+
+  it('answers within the budget even when the fetch ignores its abort signal', async () => {
+    const deaf: AppDeps['fetch'] = async (input) => {
+      const url = new URL(input instanceof Request ? input.url : String(input))
+      if (url.pathname.endsWith('/ImagingStudy/study-rb1')) return new Promise<Response>(() => {})
+      if (url.pathname.endsWith('/Patient/pat-rb1'))
+        return new Response(new ReadableStream({ pull: () => new Promise(() => {}) }))
+      return serveScenario(new Request(url))
+    }
+    const quick = await harness({ CDS_HOOK_BUDGET_MS: '400' }, { fetch: deaf })
+    const started = Date.now()
+    const res = await post(FINDINGS, isc(1, withFhir), quick)
+    expect(res.status).toBe(412)
+    expect(res.text).toContain('study (FHIR server did not answer in time)')
+    expect(Date.now() - started).toBeLessThan(1500)
+  })
+
+  it('412 for 401 and 403 from the FHIR server, never echoing the token', async () => {
+    for (const status of [401, 403]) {
+      fhir.use(
+        http.get(`${FHIR_BASE}/*`, () =>
+          HttpResponse.json(
+            {
+              resourceType: 'OperationOutcome',
+              issue: [
+                { severity: 'error', code: 'login', diagnostics: `bad token ${ACCESS_TOKEN}` },
+              ],
+            },
+            { status }
+          )
+        )
+      )
+      const res = await post(FINDINGS, isc(1, withFhir))
+      expect(res.status).toBe(412)
+      expect(res.text).toContain(`study (FHIR server answered ${status})`)
+      expect(res.text).not.toContain(ACCESS_TOKEN)
+    }
+  })
+
   it('keeps a FHIR body that repeats the token out of the answer (and, below, the logs)', async () => {
     answer('Observation', () =>
       HttpResponse.json({
@@ -507,6 +634,35 @@ describe('FHIR server answers', () => {
     const res = await post(FINDINGS, isc(1, withFhir))
     expect(res.status).toBe(412)
     expect(res.text).not.toContain(ACCESS_TOKEN)
+  })
+
+  it('reads a bounded number of referenced results, a few at a time', async () => {
+    let inFlight = 0
+    let most = 0
+    fhir.use(
+      http.get(`${FHIR_BASE}/Observation/:id`, async ({ request, params }) => {
+        record(request)
+        most = Math.max(most, ++inFlight)
+        await new Promise((r) => setTimeout(r, 5))
+        inFlight--
+        return HttpResponse.json({
+          resourceType: 'Observation',
+          id: params.id,
+          status: 'final',
+          code: { text: 'x' },
+        })
+      })
+    )
+    const prefetch = prefetchOf(1)
+    const [report] = entriesOf(prefetch.reports) as [Json]
+    report.result = Array.from({ length: 5000 }, (_, i) => ({ reference: `Observation/o${i}` }))
+    const res = await post(
+      FINDINGS,
+      isc(1, { ...withFhir, prefetch: { ...prefetch, findings: emptySet } })
+    )
+    expect(res.status).toBe(200)
+    expect(seen.length).toBeLessThanOrEqual(100)
+    expect(most).toBeLessThanOrEqual(10)
   })
 })
 
@@ -530,6 +686,40 @@ describe('SSRF: the token goes only under an allowed FHIR base', () => {
     const res = await post(FINDINGS, isc(1, { ...withFhir, fhirServer }))
     expect(res.status).toBe(412)
     expect(seen).toEqual([])
+  })
+
+  it('reads references only as Type/id under the base: no absolute URLs, queries or dot segments', async () => {
+    fhir.use(http.get('*', ({ request }) => (record(request), serveScenario(request))))
+    const prefetch = prefetchOf(1)
+    const [report] = entriesOf(prefetch.reports) as [Json]
+    report.result = [
+      'https://evil.test/r4/Observation/x',
+      '//evil.test/Observation/y',
+      'Observation/..',
+      'Observation/.',
+      'Observation/x?_format=xml',
+      'Observation/../../admin',
+      'Observation/%2e%2e',
+      ...(report.result as { reference: string }[]).map((r) => r.reference),
+    ].map((reference) => ({ reference }))
+    ;(prefetch.study as Json).endpoint = [
+      { reference: 'Endpoint/..' },
+      { reference: 'https://evil.test/Endpoint/1' },
+    ]
+    ;(prefetch.study as Json).basedOn = [{ reference: 'ServiceRequest/..' }]
+    const res = await post(
+      FINDINGS,
+      isc(1, { ...withFhir, prefetch: { ...prefetch, findings: emptySet } })
+    )
+    expect(res.status).toBe(200)
+    expect(seen.length).toBeGreaterThan(0)
+    for (const { url, auth: sent } of seen) {
+      // A search (`Type?...`) or a read (`Type/id`) under the base; never the base itself.
+      expect(url.startsWith(`${FHIR_BASE}/`), url).toBe(true)
+      const path = url.slice(FHIR_BASE.length + 1).split('?')[0]
+      expect(path, url).toMatch(/^[A-Z][A-Za-z]+(?:\/(?!\.+$)[A-Za-z0-9.-]+)?$/)
+      expect(sent).toBe(`Bearer ${ACCESS_TOKEN}`)
+    }
   })
 })
 

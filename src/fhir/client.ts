@@ -2,8 +2,10 @@
  * @module fhir/client
  * A small FHIR R4 REST client over the `fetch` it is given (global fetch on Node and Workers, a
  * mock in tests). Every request carries the bearer token when there is one, has its own timeout
- * and is also cut off by the hook's overall deadline. Anything that is not a FHIR JSON resource
- * is an error, never a crash; resources are shape-checked (src/fhir/shape.ts) before use.
+ * and is also cut off by the hook's overall deadline, body included. The token only goes under
+ * the FHIR base: no absolute URLs, no dot segments, no paging links elsewhere. Bodies are read up
+ * to a size cap, shape-checked (src/fhir/shape.ts), and one client makes a bounded number of
+ * requests. Anything that is not a FHIR JSON resource is an error, never a crash.
  */
 import type { Bundle, FhirResource } from 'fhir/r4'
 import { sanitizeResource, type ShapeReport } from './shape'
@@ -23,6 +25,10 @@ export interface FhirClientOptions {
   maxBytes?: number
   /** Most Bundle pages followed for one search. */
   maxPages?: number
+  /** Most requests this client makes in all (one client serves one hook call). */
+  maxRequests?: number
+  /** Most requests in flight at once. */
+  maxConcurrent?: number
   /** Tallies what the shape check left out of each response (for the hook's log line). */
   shapeReport?: ShapeReport
 }
@@ -47,14 +53,34 @@ export interface FhirClient {
 }
 
 export function createFhirClient(options: FhirClientOptions): FhirClient {
-  const base = options.baseUrl.replace(/\/+$/, '')
-  const origin = new URL(base).origin
+  // The parsed, normalised base (the allowlist compared this form, so requests must use it too).
+  const baseUrl = new URL(options.baseUrl)
+  const basePath = baseUrl.pathname.replace(/\/+$/, '')
+  const base = `${baseUrl.origin}${basePath}`
   const maxBytes = options.maxBytes ?? 20 * 1024 * 1024
   const maxPages = options.maxPages ?? 20
+  const maxRequests = options.maxRequests ?? 100
+  const maxConcurrent = options.maxConcurrent ?? 10
   const headers: Record<string, string> = { accept: 'application/fhir+json, application/json' }
   if (options.accessToken) headers.authorization = `Bearer ${options.accessToken}`
+  let started = 0
+  let running = 0
+  const waiting: (() => void)[] = []
+
+  /** True when `url` lies under the base path on the base origin: where the token may go. */
+  const underBase = (url: URL) =>
+    url.origin === baseUrl.origin &&
+    (url.pathname === basePath || url.pathname.startsWith(`${basePath}/`))
 
   async function request(url: string): Promise<FhirResource> {
+    // A hook call may read only so much: a report naming 10 000 results, or a server paging
+    // forever, must not turn one call into thousands of requests with the user's token.
+    if (++started > maxRequests)
+      throw new FhirRequestError('FHIR request limit for this call reached')
+    const { deadline } = options
+    // At most maxConcurrent in flight; a finished request hands its slot to the next in line.
+    if (running < maxConcurrent) running++
+    else await new Promise<void>((resolve) => waiting.push(resolve))
     // One controller and a timer cleared on completion, rather than AbortSignal.timeout() joined
     // with the deadline by AbortSignal.any(): those timers stay armed after the response, and each
     // later fires, builds a DOMException and dispatches abort events for nothing (about 0.1 ms of
@@ -64,7 +90,6 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
       () => controller.abort(new DOMException('FHIR request timed out', 'TimeoutError')),
       options.timeoutMs
     )
-    const { deadline } = options
     const onDeadline = () => controller.abort(deadline?.reason)
     if (deadline?.aborted) onDeadline()
     else deadline?.addEventListener('abort', onDeadline, { once: true })
@@ -73,6 +98,9 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
     } finally {
       clearTimeout(timer)
       deadline?.removeEventListener('abort', onDeadline)
+      const next = waiting.shift()
+      if (next) next()
+      else running--
     }
   }
 
@@ -80,27 +108,25 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
     let res: Response
     try {
       // No redirects: they would lead the access token to a URL the allowlist never checked.
-      res = await options.fetch(url, { headers, signal, redirect: 'manual' })
-    } catch (err) {
-      const timedOut =
-        (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError'
+      res = await abortable(options.fetch(url, { headers, signal, redirect: 'manual' }), signal)
+    } catch {
       throw new FhirRequestError(
-        timedOut ? 'FHIR server did not answer in time' : 'FHIR server unreachable'
+        signal.aborted ? 'FHIR server did not answer in time' : 'FHIR server unreachable'
       )
     }
     if (!res.ok) {
-      await res.body?.cancel().catch(() => {})
+      // Not awaited: a stream that never confirms its cancellation must not hold the hook.
+      void res.body?.cancel().catch(() => {})
       throw new FhirRequestError(`FHIR server answered ${res.status}`, res.status)
     }
     const length = Number(res.headers.get('content-length') ?? 0)
     if (length > maxBytes) {
-      await res.body?.cancel().catch(() => {})
+      void res.body?.cancel().catch(() => {})
       throw new FhirRequestError('FHIR response too large')
     }
+    const text = await readCapped(res, maxBytes, signal)
     let body: unknown
     try {
-      const text = await res.text()
-      if (text.length > maxBytes) throw new Error('too large')
       body = JSON.parse(text)
     } catch {
       throw new FhirRequestError('FHIR server sent a body that is not FHIR JSON')
@@ -111,27 +137,40 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
   }
 
   function resolve(relativeUrl: string): string {
-    if (/^[a-z][a-z0-9+.-]*:/i.test(relativeUrl))
+    if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(relativeUrl))
       throw new FhirRequestError('absolute URLs are not followed')
-    return `${base}/${relativeUrl.replace(/^\/+/, '')}`
+    const [path = ''] = relativeUrl.split('?')
+    // Dot segments and encoded separators would climb out of the base path (`Observation/..`,
+    // `DiagnosticReport/..%2f..%2fadmin`): the token is for the FHIR base, nothing beside it.
+    if (
+      /[\\#]|%2f|%5c|%2e/i.test(path) ||
+      path.split('/').some((segment) => segment === '.' || segment === '..')
+    )
+      throw new FhirRequestError('FHIR path not allowed')
+    const url = new URL(`${base}/${relativeUrl.replace(/^\/+/, '')}`)
+    if (!underBase(url)) throw new FhirRequestError('FHIR path not allowed')
+    return url.href
   }
 
   return {
     baseUrl: base,
-    get: (relativeUrl) => request(resolve(relativeUrl)),
+    get: async (relativeUrl) => request(resolve(relativeUrl)),
     async allPages(first) {
       const entries = [...(first.entry ?? [])]
+      const seen = new Set<string>()
       let next = nextLink(first)
       for (let page = 1; next && page < maxPages; page++) {
         let url: URL
         try {
-          url = new URL(next, base)
+          url = new URL(next, `${base}/`)
         } catch {
-          break // a next link that is no URL ends the search, it does not fail it
+          break
         }
-        // Paging links are followed only on the FHIR server's own origin (no SSRF through `next`).
-        if (url.origin !== origin) break
-        const bundle = await request(url.toString())
+        // Paging links are followed only under the FHIR base the allowlist admitted (no SSRF
+        // through `next`), and never twice (a server whose next page is itself).
+        if (!underBase(url) || seen.has(url.href)) break
+        seen.add(url.href)
+        const bundle = await request(url.href)
         if (bundle.resourceType !== 'Bundle')
           throw new FhirRequestError('next page is not a Bundle')
         entries.push(...(bundle.entry ?? []))
@@ -141,6 +180,58 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
       return { ...rest, total: entries.length, entry: entries }
     },
   }
+}
+
+/** Settles with `promise`, or rejects when `signal` aborts first, whether or not the fetch listens. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      }
+    )
+  })
+}
+
+/**
+ * The body as text, read chunk by chunk and cut off past `maxBytes`: a server that streams without
+ * a Content-Length (or lies in it) must not make the service buffer gigabytes first.
+ */
+async function readCapped(res: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
+  if (!res.body) return ''
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await abortable(reader.read(), signal)
+      if (done) break
+      size += value.byteLength
+      if (size > maxBytes) throw new FhirRequestError('FHIR response too large')
+      chunks.push(value)
+    }
+  } catch (err) {
+    reader.cancel().catch(() => {})
+    if (err instanceof FhirRequestError) throw err
+    throw new FhirRequestError(
+      signal.aborted ? 'FHIR server did not answer in time' : 'FHIR server broke off its answer'
+    )
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return new TextDecoder().decode(bytes)
 }
 
 /** The `next` link of a Bundle, if any. */

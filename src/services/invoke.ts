@@ -14,7 +14,7 @@ import {
   describeIssues,
   type CdsRequest,
 } from '../protocol/request'
-import { isFhirServerAllowed } from '../auth/fhir-allowlist'
+import { allowedFhirBase } from '../auth/fhir-allowlist'
 import type { ShapeReport } from '../fhir/shape'
 import type { Caller } from '../auth/verify'
 import type { CardOptions } from '../cards/types'
@@ -118,12 +118,13 @@ function fhirClientFor(
   if (!request.fhirServer) return undefined
   const token = request.fhirAuthorization?.access_token
   if (!token && !deps.devMode) return undefined
-  if (!isFhirServerAllowed(caller, request.fhirServer)) {
+  const baseUrl = allowedFhirBase(caller, request.fhirServer)
+  if (!baseUrl) {
     logger.warn('fhir.server_not_allowed', { iss: caller.iss })
     return undefined
   }
   return createFhirClient({
-    baseUrl: request.fhirServer,
+    baseUrl,
     shapeReport,
     ...(token ? { accessToken: token } : {}),
     fetch: deps.fetch,

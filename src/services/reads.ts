@@ -16,12 +16,15 @@ export function relativeRef(reference: string | undefined): string {
   return match?.[1] ?? ''
 }
 
-/** `Type/id` of every reference, deduplicated, skipping contained (`#id`) and absolute ones. */
+/**
+ * `Type/id` of every reference, deduplicated, skipping contained (`#id`) and absolute ones, and
+ * ids that are dot segments (`Observation/..` would read the FHIR base itself).
+ */
 export function relativeRefs(refs: (Reference | undefined)[]): string[] {
   const out = new Set<string>()
   for (const ref of refs) {
     const value = ref?.reference
-    if (value && /^[A-Za-z]+\/[A-Za-z0-9.-]{1,64}$/.test(value)) out.add(value)
+    if (value && /^[A-Za-z]+\/(?!\.+$)[A-Za-z0-9.-]{1,64}$/.test(value)) out.add(value)
   }
   return [...out]
 }
