@@ -48,8 +48,11 @@ export interface FhirClient {
   readonly baseUrl: string
   /** GET a relative URL (`Patient/1`, `Observation?patient=...`); resolves the resource. */
   get(relativeUrl: string): Promise<FhirResource>
-  /** Follows `next` links of a searchset Bundle and returns one Bundle with every entry. */
-  allPages(bundle: Bundle): Promise<Bundle>
+  /**
+   * Follows `next` links of a searchset Bundle and returns one Bundle with every entry; stops
+   * fetching once it holds more than `maxEntries`.
+   */
+  allPages(bundle: Bundle, maxEntries?: number): Promise<Bundle>
 }
 
 export function createFhirClient(options: FhirClientOptions): FhirClient {
@@ -155,11 +158,11 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
   return {
     baseUrl: base,
     get: async (relativeUrl) => request(resolve(relativeUrl)),
-    async allPages(first) {
+    async allPages(first, maxEntries = Infinity) {
       const entries = [...(first.entry ?? [])]
       const seen = new Set<string>()
       let next = nextLink(first)
-      for (let page = 1; next && page < maxPages; page++) {
+      for (let page = 1; next && page < maxPages && entries.length <= maxEntries; page++) {
         let url: URL
         try {
           url = new URL(next, `${base}/`)

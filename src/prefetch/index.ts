@@ -5,7 +5,8 @@
  * `null` or an empty searchset means "looked, found nothing" and is not fetched again. Missing
  * pages are followed. Fetches run in parallel. What stays missing is reported, so the caller can
  * answer 412 when a required key could not be had either way. Every value is shape-checked
- * (src/fhir/shape.ts) before anything reads it.
+ * (src/fhir/shape.ts), and a key holding more than {@link MAX_RESOURCES_PER_KEY} resources is
+ * refused rather than assessed: the card builders' work grows faster than the data.
  */
 import type { Bundle, FhirResource } from 'fhir/r4'
 import { isOperationOutcome } from '../protocol/outcome'
@@ -91,9 +92,24 @@ export async function gatherPrefetch(input: GatherInput): Promise<GatherResult> 
 
 type KeyOutcome = { value: PrefetchValue; source: 'prefetch' | 'fetched' } | { reason: string }
 
+/**
+ * Most resources one prefetch key may hold, pages included. Far above one patient's imaging
+ * history, and low enough that assessing it stays well inside the time budget.
+ */
+export const MAX_RESOURCES_PER_KEY = 1000
+
 /** Only a FhirRequestError's message is known to be safe to show; anything else is a bug. */
 const why = (err: unknown) =>
   err instanceof FhirRequestError ? err.message : 'unexpected error reading the FHIR server'
+
+/** The outcome for a value, unless it holds more resources than one key may. */
+function bounded(value: PrefetchValue, source: 'prefetch' | 'fetched'): KeyOutcome {
+  const count = value?.resourceType === 'Bundle' ? (value.entry?.length ?? 0) : 0
+  if (count > MAX_RESOURCES_PER_KEY) {
+    return { reason: `more than ${MAX_RESOURCES_PER_KEY} resources, too many to assess` }
+  }
+  return { value, source }
+}
 
 async function gatherKey(
   key: string,
@@ -107,14 +123,14 @@ async function gatherKey(
   if (value && !isOperationOutcome(value)) {
     if (value.resourceType === 'Bundle' && nextLink(value)) {
       // first page is better than none
-      if (!input.fhir) return { value, source: 'prefetch' }
+      if (!input.fhir) return bounded(value, 'prefetch')
       try {
-        return { value: await input.fhir.allPages(value), source: 'prefetch' }
+        return bounded(await input.fhir.allPages(value, MAX_RESOURCES_PER_KEY), 'prefetch')
       } catch (err) {
         return { reason: `further pages of prefetch "${key}" failed: ${why(err)}` }
       }
     }
-    return { value, source: 'prefetch' }
+    return bounded(value, 'prefetch')
   }
   if (!input.fhir) {
     if (raw === undefined) return { reason: 'not in prefetch' }
@@ -127,7 +143,7 @@ async function gatherKey(
   try {
     const fetched = await input.fhir.get(url)
     if (fetched.resourceType === 'Bundle')
-      return { value: await input.fhir.allPages(fetched), source: 'fetched' }
+      return bounded(await input.fhir.allPages(fetched, MAX_RESOURCES_PER_KEY), 'fetched')
     if (isOperationOutcome(fetched))
       return { reason: 'FHIR server answered with an OperationOutcome' }
     return { value: fetched, source: 'fetched' }

@@ -9,6 +9,8 @@ import { resourcesOf } from '../prefetch'
 import { assembleEvidence, type PatientEvidence } from '../cards/evidence'
 import { ofType, readMissing, relativeRef, relativeRefs } from './reads'
 import type { HookInput } from './types'
+import { referenceTo } from '../clinical/fhir-values'
+import type { Logger } from '../log'
 
 export interface EvidenceScope {
   /** Only this study (imaging-study-complete); all of the patient's studies otherwise. */
@@ -44,6 +46,7 @@ export async function collectEvidence(
       ? r.imagingStudy.some((ref) => studyRefs.has(relativeRef(ref.reference)))
       : r.id === scope.reportId
   )
+  reports = fewReportsPerStudy(reports, logger)
   const observations = ofType(all('findings'), 'Observation')
   const orders = ofType(all('orders'), 'ServiceRequest')
 
@@ -74,6 +77,35 @@ export async function collectEvidence(
     },
     input.options.clinical
   )
+}
+
+/**
+ * Most reports kept per study they name. One study has an AI report or two and their amendments;
+ * the card builders compare a study's reports pairwise (which amendment replaces which), so
+ * thousands naming one study would hold the event loop for seconds.
+ */
+export const MAX_REPORTS_PER_STUDY = 20
+
+/** The newest {@link MAX_REPORTS_PER_STUDY} reports of each study named, in the input order. */
+function fewReportsPerStudy(reports: DiagnosticReport[], logger: Logger): DiagnosticReport[] {
+  const issued = (r: DiagnosticReport) => {
+    const time = Date.parse(r.issued ?? '')
+    return Number.isNaN(time) ? -Infinity : time
+  }
+  const perStudy = new Map<string, number>()
+  const kept = new Set<DiagnosticReport>()
+  for (const report of [...reports].sort((a, b) => issued(b) - issued(a) || 0)) {
+    // Keyed as the report reader compares them, so no spelling of a reference escapes the count.
+    const studies = new Set(
+      (report.imagingStudy ?? []).map((r) => referenceTo(r, 'ImagingStudy') ?? r.reference ?? '')
+    )
+    if ([...studies].some((s) => (perStudy.get(s) ?? 0) >= MAX_REPORTS_PER_STUDY)) continue
+    for (const s of studies) perStudy.set(s, (perStudy.get(s) ?? 0) + 1)
+    kept.add(report)
+  }
+  if (kept.size === reports.length) return reports
+  logger.warn('hook.reports_capped', { dropped: reports.length - kept.size })
+  return reports.filter((r) => kept.has(r))
 }
 
 /** Adds the context's StudyInstanceUID when the ImagingStudy has none (for viewer links). */
