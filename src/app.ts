@@ -27,6 +27,7 @@ import { createJwtVerifier, type Caller } from './auth/verify'
 import { createMemoryReplayStore, type ReplayStore } from './auth/replay'
 import { createMemoryFeedbackSink, type FeedbackItem, type FeedbackSink } from './feedback'
 import { validateFeedbackRequest } from './protocol/validate'
+import { listIssues } from './protocol/request'
 import { defaultOrderCodes, type CardOptions } from './cards/types'
 import { defaultClinicalConfig } from './clinical'
 import type { Fetch } from './fhir/client'
@@ -40,6 +41,9 @@ export interface AppDeps {
   /** Clock for card dates (tests pin it). */
   now?: () => Date
 }
+
+/** Feedback entries accepted in one call: one per card of a response, a handful in practice. */
+const MAX_FEEDBACK_ITEMS = 1000
 
 type Env = { Variables: { caller: Caller; logger: Logger; requestId: string } }
 
@@ -142,8 +146,12 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
   app.post('/cds-services/:id/feedback', async (c) => {
     const service = findService(c.req.param('id'))
     const body = await readJson(c.req.raw)
+    // Counted before validation: a million items would be a million problems to list.
+    const entries = (body as { feedback?: unknown } | null)?.feedback
+    if (Array.isArray(entries) && entries.length > MAX_FEEDBACK_ITEMS)
+      throw badRequest(`Invalid feedback: at most ${MAX_FEEDBACK_ITEMS} entries in one call`)
     const checked = validateFeedbackRequest(body)
-    if (!checked.ok) throw badRequest(`Invalid feedback: ${checked.errors.join('; ')}`)
+    if (!checked.ok) throw badRequest(`Invalid feedback: ${listIssues(checked.errors)}`)
     const items = (body as { feedback: FeedbackItem[] }).feedback
     await feedbackSink.record(service.id, items)
     return c.json({})

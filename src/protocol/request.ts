@@ -59,6 +59,8 @@ const id = nonEmpty
   .regex(/^[A-Za-z0-9\-.]+$/, 'must be a FHIR id (letters, digits, "-" and ".")')
   .refine((value) => !/^\.+$/.test(value), 'must be a FHIR id, not a dot segment')
 const reference = nonEmpty.max(512)
+/** Orders selected at once: an order set has dozens, never thousands. */
+const MAX_SELECTIONS = 1000
 
 /** Context fields per hook; unknown fields are allowed (forward compatibility). */
 export const contextSchemas = {
@@ -85,7 +87,11 @@ export const contextSchemas = {
       patientId: id,
       userId: reference.optional(),
       encounterId: id.optional(),
-      selections: z.array(reference),
+      // Length first, as a whole: a million wrong items must not become a million zod issues.
+      selections: z
+        .array(z.unknown())
+        .max(MAX_SELECTIONS, `at most ${MAX_SELECTIONS} selections`)
+        .pipe(z.array(reference)),
       draftOrders: z
         .object({ resourceType: z.literal('Bundle'), entry: z.array(z.unknown()).optional() })
         .loose(),
@@ -95,12 +101,24 @@ export const contextSchemas = {
 
 export type ContextKind = keyof typeof contextSchemas
 
+/**
+ * Most problems listed in one 400. A body of a million wrongly typed items would otherwise come
+ * back as a 70 MB OperationOutcome; the first few say what is wrong just as well.
+ */
+export const MAX_LISTED_ISSUES = 10
+
+/** Joins the first {@link MAX_LISTED_ISSUES} problem lines, saying how many more there are. */
+export function listIssues(lines: string[], total = lines.length): string {
+  const shown = lines.slice(0, MAX_LISTED_ISSUES).join('; ')
+  const more = total - Math.min(lines.length, MAX_LISTED_ISSUES)
+  return more > 0 ? `${shown}; and ${more} more` : shown
+}
+
 /** Formats zod issues as "path: message" lines for a 400 OperationOutcome. */
 export function describeIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((i) => {
-      const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.')
-      return `${path || 'body'}: ${i.message}`
-    })
-    .join('; ')
+  const lines = error.issues.slice(0, MAX_LISTED_ISSUES).map((i) => {
+    const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.')
+    return `${path || 'body'}: ${i.message}`
+  })
+  return listIssues(lines, error.issues.length)
 }
