@@ -103,6 +103,11 @@ function object(fields: Record<string, Shape>): Shape {
 const coding = object({ system: string, version: string, code: string, display: string })
 const codeableConcept = object({ coding: arrayOf(coding), text: string })
 const reference = object({ reference: string, type: string, display: string })
+// Links between resources (derivedFrom, basedOn, reasonReference, ...): real data has one to
+// three. The card builders match them against every study, report and order of the patient, so
+// each extra reference multiplies that work; a report's result list is capped separately.
+const MAX_LINKS = 10
+const links = arrayOf(reference, MAX_LINKS)
 const identifier = object({ system: string, value: string })
 const quantity = object({
   value: number,
@@ -139,12 +144,12 @@ const resourceFields: Record<string, Record<string, Shape>> = {
     subject: reference,
     identifier: arrayOf(identifier),
     modality: arrayOf(coding),
-    endpoint: arrayOf(reference),
-    basedOn: arrayOf(reference),
+    endpoint: links,
+    basedOn: links,
     procedureCode: arrayOf(codeableConcept),
     reasonCode: arrayOf(codeableConcept),
     series: arrayOf(
-      object({ uid: string, modality: coding, endpoint: arrayOf(reference), description: string }),
+      object({ uid: string, modality: coding, endpoint: links, description: string }),
       1000
     ),
   },
@@ -156,9 +161,8 @@ const resourceFields: Record<string, Record<string, Shape>> = {
     effectiveDateTime: date,
     effectivePeriod: period,
     issued: date,
-    // Compared pairwise between a study's reports: keep these short.
-    performer: arrayOf(reference, 20),
-    imagingStudy: arrayOf(reference, 20),
+    performer: links,
+    imagingStudy: links,
     result: arrayOf(reference),
     conclusion: string,
   },
@@ -169,8 +173,8 @@ const resourceFields: Record<string, Record<string, Shape>> = {
     subject: reference,
     bodySite: codeableConcept,
     device: reference,
-    derivedFrom: arrayOf(reference),
-    partOf: arrayOf(reference),
+    derivedFrom: links,
+    partOf: links,
     effectiveDateTime: date,
     effectiveInstant: date,
     effectivePeriod: period,
@@ -197,7 +201,7 @@ const resourceFields: Record<string, Record<string, Shape>> = {
     category: arrayOf(codeableConcept),
     subject: reference,
     reasonCode: arrayOf(codeableConcept),
-    reasonReference: arrayOf(reference),
+    reasonReference: links,
     occurrenceDateTime: date,
     occurrencePeriod: period,
     occurrenceTiming: timing,
