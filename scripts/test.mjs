@@ -31,6 +31,9 @@ for (const suite of suites) {
     const result = JSON.parse(readFileSync(out, 'utf8'))
     passed += result.numPassedTests
     failed += result.numFailedTests
+    // A suite that failed without a failing test (an unhandled error, a file that did not load)
+    // still counts as one failure, so the summary line never says "0 failed" for a red run.
+    if (run.status !== 0 && result.numFailedTests === 0) failed += 1
   } else {
     failed += 1
   }

@@ -187,7 +187,12 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
 
 /** Settles with `promise`, or rejects when `signal` aborts first, whether or not the fetch listens. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason)
+  if (signal.aborted) {
+    // The fetch still settles (it rejects on the aborted signal): handle that, or Node reports an
+    // unhandled rejection, which ends the process by default.
+    promise.catch(() => {})
+    return Promise.reject(signal.reason)
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason)
     signal.addEventListener('abort', onAbort, { once: true })
