@@ -67,6 +67,26 @@ describe('assembleEvidence', () => {
     expect(ev.studies[0]!.findings[0]!.kind).toBe('pulmonary-nodule')
   })
 
+  it('attaches unlisted Observations to their own study when there are many of both', () => {
+    // 200 studies x 2000 Observations: each study gets exactly its own ten, in input order, and an
+    // Observation naming its study twice (derivedFrom and partOf) is read once.
+    const studies = Array.from({ length: 200 }, (_, i) =>
+      study({ id: `s${i}`, started: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z` })
+    )
+    const observations = Array.from({ length: 2000 }, (_, i) => {
+      const obs = nodule({ id: `o${i}`, studyId: `s${i % 200}`, mean: 5 })
+      return i % 3 ? obs : { ...obs, partOf: [{ reference: `ImagingStudy/s${i % 200}` }] }
+    })
+    const ev = evidence({ studies, observations })
+    expect(ev.studies).toHaveLength(200)
+    for (const s of ev.studies) {
+      const n = Number(s.studyRef!.slice('ImagingStudy/s'.length))
+      expect(s.findings.map((f) => f.observationRef)).toEqual(
+        Array.from({ length: 10 }, (_, k) => `Observation/o${n + 200 * k}`)
+      )
+    }
+  })
+
   it('attaches Observations no report lists through derivedFrom / partOf, and skips voided ones', () => {
     const ev = evidence({
       observations: [

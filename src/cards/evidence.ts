@@ -140,6 +140,8 @@ export function assembleEvidence(
     reportsByStudy.set(studyKey, [...(reportsByStudy.get(studyKey) ?? []), report])
   }
 
+  const orphansByStudy = indexOrphans(input.observations, claimed)
+
   const patientId = input.patient?.id ?? guessPatientId(input)
   const risk = readSmokingRisk(input.smokingStatus)
   const studies = input.studies.map((study): StudyEvidence => {
@@ -150,9 +152,7 @@ export function assembleEvidence(
       ...reports.flatMap((r) => readFindings(r, reportObservations(r, obsPool))),
       // Results a report did not list are read in its context (model info), when it has no list.
       ...readOrphans(
-        key,
-        input.observations,
-        claimed,
+        key ? orphansByStudy.get(key) : undefined,
         reports.find((r) => !r.result?.length)
       ),
     ])
@@ -199,19 +199,33 @@ export function assembleEvidence(
   }
 }
 
+/**
+ * Unclaimed, non-voided Observations by the study refs they point at, in input order. Built once
+ * per call: scanning every Observation for every study made a crafted prefetch cost seconds.
+ */
+function indexOrphans(
+  observations: Observation[],
+  claimed: Set<Observation>
+): Map<string, Observation[]> {
+  const byStudy = new Map<string, Observation[]>()
+  for (const o of observations) {
+    if (claimed.has(o) || VOID_STATUSES.has(o.status)) continue
+    // A set, so an Observation naming the same study twice is still read once.
+    for (const key of new Set(observationStudyRefs(o))) {
+      const list = byStudy.get(key)
+      if (list) list.push(o)
+      else byStudy.set(key, [o])
+    }
+  }
+  return byStudy
+}
+
 /** Findings from Observations no report lists, attached to the study through derivedFrom/partOf. */
 function readOrphans(
-  studyKey: string | undefined,
-  observations: Observation[],
-  claimed: Set<Observation>,
+  orphans: Observation[] | undefined,
   report: DiagnosticReport | undefined
 ): Finding[] {
-  if (!studyKey) return []
-  const orphans = observations.filter(
-    (o) =>
-      !claimed.has(o) && !VOID_STATUSES.has(o.status) && observationStudyRefs(o).includes(studyKey)
-  )
-  return orphans.length ? readFindings(report, orphans) : []
+  return orphans?.length ? readFindings(report, orphans) : []
 }
 
 function dedupeFindings(findings: Finding[]): Finding[] {
