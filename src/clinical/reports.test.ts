@@ -113,6 +113,25 @@ describe('latestReports', () => {
     })
     expect(ids(latestReports([final, amended]))).toEqual(['amended'])
   })
+  it('keeps the latest of each study and source when many studies interleave', () => {
+    // 100 studies, each: a final, an amendment and a correction from ai-1 (the correction wins),
+    // and an older-issued amendment from ai-2 (another source, so it stays).
+    const input = Array.from({ length: 100 }, (_, i) => {
+      const on = { imagingStudy: [{ reference: `ImagingStudy/s${i}` }] }
+      return [
+        report(`c${i}`, 'corrected', '2024-03-03T10:00:00Z', on),
+        report(`f${i}`, 'final', '2024-03-01T10:00:00Z', on),
+        report(`o${i}`, 'amended', '2024-02-01T10:00:00Z', {
+          ...on,
+          performer: [{ reference: 'Device/ai-2' }],
+        }),
+        report(`a${i}`, 'amended', '2024-03-02T10:00:00Z', on),
+      ]
+    }).flat()
+    expect(ids(latestReports(input))).toEqual(
+      Array.from({ length: 100 }, (_, i) => [`c${i}`, `o${i}`]).flat()
+    )
+  })
 })
 
 describe('readModelInfo', () => {

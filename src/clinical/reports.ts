@@ -62,16 +62,34 @@ const studiesOf = (report: DiagnosticReport) =>
 const devicesOf = (report: DiagnosticReport) =>
   (report.performer ?? []).flatMap((r) => referenceTo(r, 'Device') ?? [])
 
+/** What supersession compares of a report, read once per report rather than once per pair. */
+interface ReportFacts {
+  report: DiagnosticReport
+  studies: string[]
+  devices: string[]
+  /** Lower-cased model name. */
+  name?: string
+  issued: number
+  revision: boolean
+}
+
+function reportFacts(report: DiagnosticReport): ReportFacts {
+  const name = readModelInfo(report).name?.toLowerCase()
+  return {
+    report,
+    studies: studiesOf(report),
+    devices: devicesOf(report),
+    ...(name !== undefined && { name }),
+    issued: issuedAt(report),
+    revision: revisions.has(report.status),
+  }
+}
+
 /** Same producer: a shared Device, or the same model name, or no producer named on either. */
-function sameSource(a: DiagnosticReport, b: DiagnosticReport): boolean {
-  const [devicesA, devicesB] = [devicesOf(a), devicesOf(b)]
-  if (devicesA.some((d) => devicesB.includes(d))) return true
-  const [nameA, nameB] = [
-    readModelInfo(a).name?.toLowerCase(),
-    readModelInfo(b).name?.toLowerCase(),
-  ]
-  if (nameA && nameB) return nameA === nameB
-  return !nameA && !nameB && devicesA.length === 0 && devicesB.length === 0
+function sameSource(a: ReportFacts, b: ReportFacts): boolean {
+  if (a.devices.some((d) => b.devices.includes(d))) return true
+  if (a.name && b.name) return a.name === b.name
+  return !a.name && !b.name && a.devices.length === 0 && b.devices.length === 0
 }
 
 const issuedAt = (report: DiagnosticReport) => {
@@ -80,11 +98,10 @@ const issuedAt = (report: DiagnosticReport) => {
 }
 
 /** True when `newer` is an amendment or correction issued after `older` for the same study. */
-function supersedes(newer: DiagnosticReport, older: DiagnosticReport): boolean {
-  if (newer === older || !revisions.has(newer.status)) return false
-  if (issuedAt(newer) <= issuedAt(older)) return false
-  const olderStudies = studiesOf(older)
-  return studiesOf(newer).some((s) => olderStudies.includes(s)) && sameSource(newer, older)
+function supersedes(newer: ReportFacts, older: ReportFacts): boolean {
+  if (newer.report === older.report || !newer.revision) return false
+  if (newer.issued <= older.issued) return false
+  return newer.studies.some((s) => older.studies.includes(s)) && sameSource(newer, older)
 }
 
 /**
@@ -93,6 +110,21 @@ function supersedes(newer: DiagnosticReport, older: DiagnosticReport): boolean {
  * device or model. Input order is kept; reports without a study reference are never replaced.
  */
 export function latestReports(reports: readonly DiagnosticReport[]): DiagnosticReport[] {
-  const usable = reports.filter(reportIsUsable)
-  return usable.filter((report) => !usable.some((other) => supersedes(other, report)))
+  const facts = reports.filter(reportIsUsable).map(reportFacts)
+  // Only revisions supersede, and only within a shared study: grouping them by study first keeps
+  // each report's comparisons to the few that could replace it.
+  const revisionsByStudy = new Map<string, ReportFacts[]>()
+  for (const f of facts) {
+    if (!f.revision) continue
+    for (const study of new Set(f.studies)) {
+      const list = revisionsByStudy.get(study)
+      if (list) list.push(f)
+      else revisionsByStudy.set(study, [f])
+    }
+  }
+  return facts
+    .filter(
+      (f) => !f.studies.some((s) => revisionsByStudy.get(s)?.some((newer) => supersedes(newer, f)))
+    )
+    .map((f) => f.report)
 }
