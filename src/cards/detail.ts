@@ -4,6 +4,7 @@
  * this module only decides which sections a finding gets and in what order.
  */
 import { words } from '../../cards/index'
+import { clip } from '../clinical/fhir-values'
 import type { Assessment, Finding, FollowUp } from '../clinical/types'
 import { findingName, noduleFacts, orderFacts } from './facts'
 import type { FollowUpState } from './follow-up'
@@ -145,9 +146,10 @@ function otherNodulesSection(subject: CardSubject): Section {
 function modelSection(f: Finding): Section {
   const confidence = f.confidence ?? f.model.confidence
   return words.detail.model({
-    ...(f.model.name ? { name: f.model.name } : {}),
-    ...(f.model.version ? { version: f.model.version } : {}),
+    // Free text from the producer: clipped so a runaway value cannot bloat the card.
+    ...(f.model.name ? { name: clip(f.model.name) } : {}),
+    ...(f.model.version ? { version: clip(f.model.version) } : {}),
     ...(confidence !== undefined ? { confidence } : {}),
-    ...(f.model.clearance ? { clearance: f.model.clearance } : {}),
+    ...(f.model.clearance ? { clearance: clip(f.model.clearance) } : {}),
   })
 }

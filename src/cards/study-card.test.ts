@@ -145,6 +145,19 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     expect(detail).toMatch(/AI-generated and preliminary until a radiologist signs/)
   })
 
+  it('clips a runaway model name, version and clearance in the detail to 200 characters', async () => {
+    const long = (c: string) => c.repeat(40_000)
+    const { card } = await oneCard({
+      reports: [report({ model: { name: long('n'), version: long('v'), clearance: long('k') } })],
+      observations: [nodule({ mean: 8.6 })],
+    })
+    const detail = card.detail!
+    for (const c of ['n', 'v', 'k']) {
+      expect(detail).toContain(`${c.repeat(200)}…`)
+      expect(detail).not.toContain(c.repeat(201))
+    }
+  })
+
   it('says so when the AI asserted a different category, and uses the higher one', async () => {
     const { card } = await oneCard({
       reports: [report()],

@@ -82,3 +82,16 @@ export function subExtension(extension: Extension, url: string): Extension | und
 /** A UID given bare or as `urn:oid:…`, returned bare. */
 export const bareUid = (uid: string | undefined) =>
   uid?.trim().replace(/^urn:oid:/i, '') || undefined
+
+/** The longest producer string quoted into card text; a finding's note is not a place for 40 kB. */
+export const MAX_QUOTED_LENGTH = 200
+
+/**
+ * A producer string cut to `max` characters plus an ellipsis, so a crafted or runaway value cannot
+ * bloat a card. Counted in code points so a surrogate pair is never split.
+ */
+export function clip(text: string, max: number = MAX_QUOTED_LENGTH): string {
+  if (text.length <= max) return text
+  const chars = Array.from(text)
+  return chars.length <= max ? text : `${chars.slice(0, max).join('')}…`
+}

@@ -209,6 +209,25 @@ describe('readFindings: nodule components', () => {
     ])
   })
 
+  it('quotes an unrecognised producer string or unit clipped to 200 characters', () => {
+    const long = 'z'.repeat(40_000)
+    const odd = readOne(
+      observation('o', {
+        component: [
+          { code: { coding: [{ system: Q, code: 'change' }] }, valueString: long },
+          mm(RADLEX, 'RID50155', 8, long),
+        ],
+      })
+    )
+    const clipped = `${'z'.repeat(200)}…`
+    expect(odd.nodule?.change).toBe('baseline')
+    expect(odd.notes).toEqual([
+      `Mean diameter unit "${clipped}" not understood.`,
+      `Change since prior "${clipped}" not recognised.`,
+      'Change since prior read as baseline.',
+    ])
+  })
+
   it.each([
     ['RID5741', 'solid'],
     ['RID46011', 'part-solid'],

@@ -6,7 +6,7 @@
  */
 import type { Observation, ObservationComponent } from 'fhir/r4'
 import { anyCodingIs, codeSystem, componentCode } from './codes'
-import { codingsOf, conceptWords, quantityMm } from './fhir-values'
+import { clip, codingsOf, conceptWords, quantityMm } from './fhir-values'
 import type { NoduleChange, NoduleFacts, NodulePosition, Solidness } from './types'
 
 interface QualifierValue<T> {
@@ -69,7 +69,7 @@ function readQualifier<T>(
   const words = [...conceptWords(concept), component.valueString ?? ''].filter(Boolean)
   const worded = values.find((v) => words.some((w) => v.words.test(w)))
   if (worded) return worded.value
-  if (words.length > 0) notes.push(`${what} "${words[0]}" not recognised.`)
+  if (words.length > 0) notes.push(`${what} "${clip(words[0]!)}" not recognised.`)
   return undefined
 }
 
@@ -83,7 +83,7 @@ function readSize(
   if (quantity?.value === undefined) return undefined
   const mm = quantityMm(quantity)
   if (mm === undefined)
-    notes.push(`${what} unit "${quantity.code ?? quantity.unit}" not understood.`)
+    notes.push(`${what} unit "${clip(String(quantity.code ?? quantity.unit))}" not understood.`)
   return mm
 }
 
