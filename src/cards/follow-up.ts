@@ -55,12 +55,12 @@ export function followUpState(
   extraOrders: ServiceRequest[] = []
 ): FollowUpState {
   const { lead, study } = subject
-  const existing = coveringOrder(
-    subject,
-    [...patient.serviceRequests, ...extraOrders],
-    patient.patientId,
-    options
-  )
+  // The patient's own list when there is nothing to add, so every subject of a call shares one
+  // order index (see `findEquivalentOrder`) instead of indexing a fresh copy each time.
+  const orders = extraOrders.length
+    ? [...patient.serviceRequests, ...extraOrders]
+    : patient.serviceRequests
+  const existing = coveringOrder(subject, orders, patient.patientId, options)
   const window =
     lead.followUp && study.studyDate ? dueWindow(study.studyDate, lead.followUp) : undefined
   return { ...(window ? { window } : {}), ...(existing ? { existing } : {}) }

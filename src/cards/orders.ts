@@ -143,6 +143,88 @@ export function orderIsForPatient(order: ServiceRequest, patientId: string | und
   return !patientId || subject.type !== 'Patient' || subject.id === patientId
 }
 
+/** An open order with what matching reads of it, read once. */
+interface IndexedOrder {
+  order: ServiceRequest
+  /** Position among the patient's orders: the first match in input order wins. */
+  position: number
+  family: ReturnType<typeof orderFamily>
+  date?: string
+  authored?: string
+}
+
+/**
+ * The patient's orders indexed for `findEquivalentOrder`: by the Observations their
+ * reasonReference names, and (lazily) by the follow-up kind they could cover. Built once per
+ * order list, because checking every card subject against every order made a crafted prefetch
+ * cost seconds.
+ */
+interface OrderIndex {
+  patientId: string | undefined
+  options: Pick<CardOptions, 'orderCodes'>
+  /** The list's length when indexed: a list that has grown since is indexed anew. */
+  length: number
+  /** `Observation/{id}` → the first order whose reasonReference names it. */
+  byReason: Map<string, IndexedOrder>
+  mine: IndexedOrder[]
+  byKind: Map<OrderKind, IndexedOrder[]>
+}
+
+/** One index per order list; the lists are built per hook call, so this lives as long as it. */
+const indexes = new WeakMap<readonly ServiceRequest[], OrderIndex>()
+
+function orderIndex(
+  orders: readonly ServiceRequest[],
+  patientId: string | undefined,
+  options: Pick<CardOptions, 'orderCodes'>
+): OrderIndex {
+  const cached = indexes.get(orders)
+  if (
+    cached &&
+    cached.patientId === patientId &&
+    cached.options === options &&
+    cached.length === orders.length
+  )
+    return cached
+  const mine = orders
+    .filter((o) => orderIsForPatient(o, patientId))
+    .map((order, position): IndexedOrder => {
+      const date = orderDate(order)
+      const authored = datePart(order.authoredOn)
+      return {
+        order,
+        position,
+        family: orderFamily(order.code, options),
+        ...(date !== undefined && { date }),
+        ...(authored !== undefined && { authored }),
+      }
+    })
+  const byReason = new Map<string, IndexedOrder>()
+  for (const entry of mine) {
+    for (const r of entry.order.reasonReference ?? []) {
+      const parsed = parseRef(r.reference)
+      const key = `Observation/${parsed.id}`
+      if (parsed.type === 'Observation' && !byReason.has(key)) byReason.set(key, entry)
+    }
+  }
+  const index = { patientId, options, length: orders.length, byReason, mine, byKind: new Map() }
+  indexes.set(orders, index)
+  return index
+}
+
+/** The patient's orders of the kind's code or code family, in input order. */
+function ordersOfKind(index: OrderIndex, kind: OrderKind): IndexedOrder[] {
+  let list = index.byKind.get(kind)
+  if (!list) {
+    const family = followUpFamily(kind)
+    list = index.mine.filter(
+      (o) => hasOrderCode(o.order, kind, index.options) || o.family === family
+    )
+    index.byKind.set(kind, list)
+  }
+  return list
+}
+
 /**
  * The existing order that already covers a follow-up (the assessment's, or `followUp`, e.g. its
  * optional PET/CT): one whose reasonReference is the finding, whatever its code (the guideline's
@@ -154,29 +236,28 @@ export function findEquivalentOrder(
   assessment: Assessment,
   observationRefs: string[],
   studyDate: string | undefined,
-  orders: ServiceRequest[],
+  orders: readonly ServiceRequest[],
   patientId: string | undefined,
   options: Pick<CardOptions, 'orderCodes'>,
   followUp: FollowUp | undefined = assessment.followUp
 ): ServiceRequest | undefined {
-  const mine = orders.filter((o) => orderIsForPatient(o, patientId))
-  const byReason = mine.find((o) => orderIsFor(o, observationRefs))
-  if (byReason) return byReason
+  const index = orderIndex(orders, patientId, options)
+  let byReason: IndexedOrder | undefined
+  for (const ref of observationRefs) {
+    const found = index.byReason.get(ref)
+    if (found && (!byReason || found.position < byReason.position)) byReason = found
+  }
+  if (byReason) return byReason.order
   if (!followUp || !studyDate) return undefined
   const family = followUpFamily(followUp.order)
   const window = dueWindow(studyDate, followUp)
   // PET/CT is never an interval exam in these guidelines: any open PET/CT after the study covers
   // the "may be considered" option, whatever date it was booked for.
   const high = family === 'pet-ct' ? '9999-12-31' : window.high
-  return mine.find((o) => {
-    const sameKind =
-      hasOrderCode(o, followUp.order, options) || orderFamily(o.code, options) === family
-    if (!sameKind) return false
-    const date = orderDate(o)
+  return ordersOfKind(index, followUp.order).find(({ date, authored }) => {
     if (date) return date >= window.low && date <= high
-    const authored = datePart(o.authoredOn)
     return !!authored && authored >= studyDate
-  })
+  })?.order
 }
 
 /** Days from `a` to `b` (YYYY-MM-DD), positive when b is later. */

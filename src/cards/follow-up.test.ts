@@ -1,0 +1,74 @@
+import type { ServiceRequest } from 'fhir/r4'
+import { describe, expect, it } from 'vitest'
+import { coveringOrder, followUpState } from './follow-up'
+import { cardSubjects } from './subjects'
+import {
+  PATIENT_ID,
+  RADLEX,
+  evidence,
+  nodule,
+  options,
+  serviceRequest,
+  study,
+} from './test-builders'
+
+/** FDG PET/CT: another family than the LDCT follow-up, so only its reasonReference can cover. */
+const PET = { system: RADLEX, code: 'RPID6017' }
+
+describe('coveringOrder at scale', () => {
+  it('finds each subject its own covering order among 1000, by reason first, in input order', () => {
+    // 100 studies a year apart, each a Lung-RADS 4A nodule: LDCT due on 06-14 of its year.
+    const n = 100
+    const studies = Array.from({ length: n }, (_, i) =>
+      study({ id: `s${i}`, started: `${2000 + i}-03-14T10:00:00Z` })
+    )
+    const observations = Array.from({ length: n }, (_, i) =>
+      nodule({ id: `o${i}`, studyId: `s${i}`, mean: 8.6 })
+    )
+    const orders: ServiceRequest[] = []
+    // Chest CTs dated before every window: they cover nobody, but each is a candidate.
+    while (orders.length < 1000 - n - n / 4)
+      orders.push(serviceRequest({ id: `noise${orders.length}`, occurrence: '1990-01-01' }))
+    for (let i = 0; i < n; i++) {
+      if (i % 4 === 0) {
+        // By reason, whatever the code: the first of two wins.
+        orders.push(
+          serviceRequest({ id: `reason-a${i}`, coding: [PET], reasonRef: `Observation/o${i}` })
+        )
+        orders.push(serviceRequest({ id: `reason-b${i}`, reasonRef: `Observation/o${i}` }))
+      } else if (i % 4 === 1) {
+        orders.push(serviceRequest({ id: `due${i}`, occurrence: `${2000 + i}-06-10` }))
+      } else if (i % 4 === 2) {
+        // Another patient's order for the finding, in the window: not ours.
+        orders.push({
+          ...serviceRequest({
+            id: `other${i}`,
+            occurrence: `${2000 + i}-06-10`,
+            reasonRef: `Observation/o${i}`,
+          }),
+          subject: { reference: 'Patient/someone-else' },
+        })
+      } else orders.push(serviceRequest({ id: `early${i}`, occurrence: `${2000 + i}-04-01` }))
+    }
+    expect(orders).toHaveLength(1000)
+    const ev = evidence({ studies, observations, serviceRequests: orders })
+    const opts = options()
+    const subjects = ev.studies.flatMap(cardSubjects)
+    expect(subjects).toHaveLength(n)
+    for (const subject of subjects) {
+      const i = Number(subject.study.studyRef!.slice('ImagingStudy/s'.length))
+      const expected = i % 4 === 0 ? `reason-a${i}` : i % 4 === 1 ? `due${i}` : undefined
+      expect(coveringOrder(subject, orders, PATIENT_ID, opts)?.id).toBe(expected)
+      expect(followUpState(subject, ev, opts).existing?.id).toBe(expected)
+    }
+  })
+  it('sees an order added to a list it has already looked through', () => {
+    const ev = evidence({ observations: [nodule({ mean: 8.6 })] })
+    const [subject] = ev.studies.flatMap(cardSubjects)
+    const orders = [serviceRequest({ id: 'noise', occurrence: '1990-01-01' })]
+    const opts = options()
+    expect(coveringOrder(subject!, orders, PATIENT_ID, opts)).toBeUndefined()
+    orders.push(serviceRequest({ id: 'due', occurrence: '2026-06-10' }))
+    expect(coveringOrder(subject!, orders, PATIENT_ID, opts)?.id).toBe('due')
+  })
+})
