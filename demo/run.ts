@@ -46,6 +46,16 @@ const DEMO_DATA_SOURCE = 'orthanc'
 /** The access token the demo EHR hands the service for its FHIR server (which ignores it). */
 const DEMO_ACCESS_TOKEN = 'demo-access-token-not-a-secret'
 
+/** The fhirAuthorization an EHR sends with a hook call (CDS Hooks 2.0 §2.3). */
+const demoFhirAuthorization = (patientId?: string) => ({
+  access_token: DEMO_ACCESS_TOKEN,
+  token_type: 'Bearer',
+  expires_in: 300,
+  scope: 'patient/*.read',
+  subject: 'imaging-cds',
+  ...(patientId ? { patient: patientId } : {}),
+})
+
 export interface DemoOptions {
   /** Leave everything running after the calls, until `stop` resolves (Ctrl-C by default). */
   keep?: boolean
@@ -283,14 +293,7 @@ async function fire(
     ...call.request(),
     hook: service.hook,
     fhirServer: env.fhir.url,
-    fhirAuthorization: {
-      access_token: DEMO_ACCESS_TOKEN,
-      token_type: 'Bearer',
-      expires_in: 300,
-      scope: 'patient/*.read',
-      subject: 'imaging-cds',
-      patient: call.patientId,
-    },
+    fhirAuthorization: demoFhirAuthorization(call.patientId),
   }
   if (call.prefetch === 'prefetch') {
     request.prefetch = await assemblePrefetch(env, service.prefetch ?? {}, request.context)
@@ -382,13 +385,7 @@ async function keepRunning(
       {
         ...sample,
         fhirServer: env.fhir.url,
-        fhirAuthorization: {
-          access_token: DEMO_ACCESS_TOKEN,
-          token_type: 'Bearer',
-          expires_in: 300,
-          scope: 'patient/*.read',
-          subject: 'imaging-cds',
-        },
+        fhirAuthorization: demoFhirAuthorization(),
       },
       null,
       2
