@@ -11,7 +11,7 @@ import {
   loadFixtureRequest,
   loadFixtureResources,
 } from '../fixtures'
-import { createHarness, type Harness } from './support/harness'
+import { createHarness, fhirAuthorization, type Harness } from './support/harness'
 import { prefetchAsEhr } from './support/ehr'
 import type { Card } from '../src/cards/types'
 
@@ -31,13 +31,7 @@ beforeAll(async () => {
 })
 afterAll(() => fhir.close())
 
-const auth = {
-  access_token: ACCESS_TOKEN,
-  token_type: 'Bearer',
-  expires_in: 300,
-  scope: 'patient/*.read',
-  subject: 'imaging-cds',
-}
+const auth = fhirAuthorization(ACCESS_TOKEN)
 
 async function studyComplete(scenario: string, mode: 'prefetch' | 'fetch') {
   const body: Record<string, unknown> = {

@@ -6,7 +6,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { setupServer } from 'msw/node'
 import { delay, http, HttpResponse } from 'msw'
 import type { Bundle, FhirResource } from 'fhir/r4'
-import { ACCESS_TOKEN, createHarness, FHIR_BASE, type Harness } from './support/harness'
+import {
+  ACCESS_TOKEN,
+  createHarness,
+  FHIR_BASE,
+  fhirAuthorization,
+  type Harness,
+} from './support/harness'
 import { expectValidResponse } from './support/validate-responses'
 
 const patient: FhirResource = { resourceType: 'Patient', id: 'p1', birthDate: '1960-05-01' }
@@ -40,16 +46,7 @@ const fullPrefetch = {
   smoking: emptySet,
   orders: emptySet,
 }
-const withFhir = {
-  fhirServer: FHIR_BASE,
-  fhirAuthorization: {
-    access_token: ACCESS_TOKEN,
-    token_type: 'Bearer',
-    expires_in: 300,
-    scope: 'patient/*.read',
-    subject: 'imaging-cds',
-  },
-}
+const withFhir = { fhirServer: FHIR_BASE, fhirAuthorization: fhirAuthorization() }
 
 type Seen = { url: string; auth: string | null; at: number; done?: number }
 const seen: Seen[] = []

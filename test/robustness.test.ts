@@ -15,7 +15,13 @@ import { loadFixtureResources } from '../fixtures'
 import { createFhirClient } from '../src/fhir/client'
 import type { AppDeps } from '../src/app'
 import type { Card } from '../src/cards/types'
-import { ACCESS_TOKEN, createHarness, FHIR_BASE, type Harness } from './support/harness'
+import {
+  ACCESS_TOKEN,
+  createHarness,
+  FHIR_BASE,
+  fhirAuthorization,
+  type Harness,
+} from './support/harness'
 
 type Json = Record<string, unknown>
 
@@ -59,13 +65,7 @@ function prefetchOf(n: number) {
   } as Json
 }
 
-const auth = {
-  access_token: ACCESS_TOKEN,
-  token_type: 'Bearer',
-  expires_in: 300,
-  scope: 'patient/*.read',
-  subject: 'imaging-cds',
-}
+const auth = fhirAuthorization()
 const withFhir = { fhirServer: FHIR_BASE, fhirAuthorization: auth }
 
 /** An imaging-study-complete request for patient n (no prefetch unless given). */

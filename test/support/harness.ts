@@ -15,6 +15,15 @@ export const FHIR_BASE = 'https://fhir.test/r4'
 export const ISSUER = 'https://ehr.test'
 export const ACCESS_TOKEN = 'secret-access-token-7f3a'
 
+/** The fhirAuthorization an EHR sends with a hook call (CDS Hooks 2.0 §2.3). */
+export const fhirAuthorization = (accessToken = ACCESS_TOKEN) => ({
+  access_token: accessToken,
+  token_type: 'Bearer',
+  expires_in: 300,
+  scope: 'patient/*.read',
+  subject: 'imaging-cds',
+})
+
 export interface Harness {
   config: AppConfig
   app: ReturnType<typeof createApp>
