@@ -96,7 +96,7 @@ describe('discovery', () => {
     expect(res.status).toBe(200)
     const body = (await res.json()) as { services: { id: string; hook: string }[] }
     expect(body.services.map((s) => `${s.id}:${s.hook}`)).toEqual([
-      'imaging-ai-findings:imaging-study-complete',
+      'imaging-ai-findings:org.imaging-cds.imaging-study-complete',
       'imaging-ai-order-check:order-select',
       'imaging-ai-outstanding:patient-view',
     ])
@@ -113,11 +113,17 @@ describe('discovery', () => {
       isc({ hook: 'org.example.imaging-study-complete', prefetch: fullPrefetch })
     )
     expect(renamedCall.status).toBe(200)
-    const oldName = await renamed.call(
+    // The plain name stays an alias; another organisation's name does not.
+    const plainName = await renamed.call(
       '/cds-services/imaging-ai-findings',
       isc({ prefetch: fullPrefetch })
     )
-    expect(oldName.status).toBe(400)
+    expect(plainName.status).toBe(200)
+    const otherName = await renamed.call(
+      '/cds-services/imaging-ai-findings',
+      isc({ hook: 'org.imaging-cds.imaging-study-complete', prefetch: fullPrefetch })
+    )
+    expect(otherName.status).toBe(400)
   })
 })
 
@@ -160,7 +166,9 @@ describe('status codes', () => {
   it('400 when the hook does not match the service', async () => {
     const res = await h.call('/cds-services/imaging-ai-findings', isc({ hook: 'patient-view' }))
     expect(res.status).toBe(400)
-    expect(await res.text()).toContain('answers the imaging-study-complete hook, not patient-view')
+    expect(await res.text()).toContain(
+      'answers the org.imaging-cds.imaging-study-complete hook (or imaging-study-complete), not patient-view'
+    )
   })
 
   it('400 when required context is missing, naming the field', async () => {

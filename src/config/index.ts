@@ -7,6 +7,10 @@
 import * as z from 'zod'
 import { parseTrustConfig, type TrustConfig } from '../auth/trust'
 import type { FindingKind } from '../clinical/types'
+import { IMAGING_HOOK } from '../discovery'
+
+/** The default of CDS_HOOK_DOMAIN: the project's own domain, imaging-cds.org, reversed. */
+export const DEFAULT_HOOK_DOMAIN = 'org.imaging-cds'
 
 const indicator = z.enum(['info', 'warning', 'critical'])
 const findingKind = z.enum([
@@ -56,13 +60,22 @@ export const envSchema = z.object({
   CDS_HOOK_BUDGET_MS: int(100, 60_000).default(2000),
   CDS_FHIR_TIMEOUT_MS: int(50, 60_000).optional(),
   CDS_BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** Reverse domain of whoever runs the service; the custom hook's name is built from it. */
+  CDS_HOOK_DOMAIN: z
+    .string()
+    .regex(
+      /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/,
+      'must be a reverse domain name such as org.example (lower case, two labels or more)'
+    )
+    .default(DEFAULT_HOOK_DOMAIN),
+  /** The custom hook's whole name, when it is not `<CDS_HOOK_DOMAIN>.imaging-study-complete`. */
   CDS_IMAGING_HOOK: z
     .string()
     .regex(
       /^[a-z0-9.-]+$/,
-      'must be a hook name such as imaging-study-complete or org.example.imaging-study-complete'
+      'must be a hook name such as org.example.imaging-study-complete or imaging-study-complete'
     )
-    .default('imaging-study-complete'),
+    .optional(),
   CDS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   OHIF_VIEWER_URL: httpUrl.optional(),
   OHIF_DATA_SOURCES: json(
@@ -88,6 +101,10 @@ export interface AppConfig {
   hookBudgetMs: number
   fhirTimeoutMs: number
   bodyLimitBytes: number
+  /**
+   * The custom hook's canonical, reverse-domain name: discovery lists it. Requests may also carry
+   * its plain name, `imaging-study-complete` (see hooks/imaging-study-complete.md).
+   */
   imagingHook: string
   logLevel: Env['CDS_LOG_LEVEL']
   viewer: { baseUrl?: string; dataSources: { dicomWebPrefix: string; name: string }[] }
@@ -156,7 +173,7 @@ export function parseConfig(vars: Record<string, string | undefined>): AppConfig
     // A single FHIR read gets most of the budget; the whole hook is still capped by the budget.
     fhirTimeoutMs: env.CDS_FHIR_TIMEOUT_MS ?? Math.round(env.CDS_HOOK_BUDGET_MS * 0.75),
     bodyLimitBytes: env.CDS_BODY_LIMIT_BYTES,
-    imagingHook: env.CDS_IMAGING_HOOK,
+    imagingHook: env.CDS_IMAGING_HOOK ?? `${env.CDS_HOOK_DOMAIN}.${IMAGING_HOOK}`,
     logLevel: env.CDS_LOG_LEVEL,
     viewer: {
       baseUrl: env.OHIF_VIEWER_URL,

@@ -73,7 +73,11 @@ const discoverySchema = z.object({ services: z.array(serviceSchema) }).superRefi
   }
 })
 
-/** The custom hook's name as written in discovery.json. */
+/**
+ * The custom hook's plain name, as written in discovery.json and in the seed article. The service
+ * announces it under a reverse-domain name (CDS Hooks 2.0: organisation-specific hooks SHALL use
+ * one) and still accepts this one from clients that fire it (src/services/invoke.ts).
+ */
 export const IMAGING_HOOK = 'imaging-study-complete'
 
 /**

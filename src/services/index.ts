@@ -38,7 +38,8 @@ export const handlers: Record<string, ServiceHandler> = {
         input.logger.warn('hook.study_not_found')
         return { cards: [], meta: [] }
       }
-      return result(await studyCards(study, evidence, input.options, input.request.hook))
+      // Not the request's hook name: card uuids stay the same under the alias and the canonical name.
+      return result(await studyCards(study, evidence, input.options))
     },
   },
   'imaging-ai-order-check': {

@@ -42,9 +42,12 @@ export async function invokeService(
   if (!parsed.success)
     throw badRequest(`Invalid CDS Hooks request: ${describeIssues(parsed.error)}`)
   const request = parsed.data
-  if (request.hook !== service.hook) {
+  // A context kind is the hook's plain name: for the custom hook, an alias of the reverse-domain
+  // name discovery lists, so clients written before the rename keep working.
+  if (request.hook !== service.hook && request.hook !== handler.context) {
+    const alias = handler.context !== service.hook ? ` (or ${handler.context})` : ''
     throw badRequest(
-      `Service ${service.id} answers the ${service.hook} hook, not ${request.hook}`,
+      `Service ${service.id} answers the ${service.hook} hook${alias}, not ${request.hook}`,
       'hook'
     )
   }
