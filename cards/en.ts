@@ -66,7 +66,9 @@ const findingNames: Record<string, string> = {
   'pulmonary-embolism': 'pulmonary embolism',
   'intracranial-hemorrhage': 'intracranial hemorrhage',
   pneumothorax: 'pneumothorax',
-  'aortic-dissection': 'aortic dissection',
+  'aortic-dissection': 'aortic dissection or rupture',
+  'large-vessel-occlusion': 'large-vessel occlusion',
+  pneumoperitoneum: 'pneumoperitoneum',
   'rib-fracture': 'rib fracture',
 }
 
@@ -215,7 +217,17 @@ export const en = {
       study?: string
       critical: boolean
       lowConfidence: boolean
+      /** 0..1, for a critical finding below the threshold: it stays critical and says so. */
+      confidence?: number
     }): string {
+      if (f.critical && f.lowConfidence) {
+        const pct = f.confidence === undefined ? '' : ` (${Math.round(f.confidence * 100)} %)`
+        return withStudy(
+          `Suspected ${clip(f.name, 45)}`,
+          f.study,
+          ` — low AI confidence${pct}: verify on the images now (AI)`
+        )
+      }
       const action = f.lowConfidence
         ? 'verify on the images'
         : f.critical

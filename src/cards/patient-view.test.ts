@@ -105,6 +105,17 @@ describe('patientViewCards', () => {
     expect(again!.card.uuid).toBe(nod!.card.uuid)
   })
 
+  it('a PE at 45 % confidence is outstanding and critical, not dropped as info (issue 10)', async () => {
+    const ev = evidence({
+      reports: [report({ results: ['Observation/obs-pe'] })],
+      observations: [finding({ certainty: 45 })],
+    })
+    const issued = await patientViewCards(ev, opts)
+    expect(issued).toHaveLength(1)
+    expect(issued[0]!.card.indicator).toBe('critical')
+    expect(issued[0]!.meta.findingKind).toBe('pulmonary-embolism')
+  })
+
   it('informational findings without a follow-up are not outstanding', async () => {
     const ev = evidence({
       reports: [report({ results: ['Observation/x'] })],

@@ -524,16 +524,91 @@ describe('studyCards: other findings', () => {
     expect(card.suggestions!.every((s) => s.isRecommended === false)).toBe(true)
   })
 
-  it('a low-confidence critical finding is labelled, informational, and asks to verify', async () => {
+  it('a low-confidence critical finding stays critical and asks to verify now (issue 10)', async () => {
     const { card } = await oneCard({
       studies: [study({ procedure: 'cta', description: 'CTA chest' })],
       reports: [report({ results: ['Observation/obs-pe'] })],
-      observations: [finding({ certainty: 20 })],
+      observations: [finding({ certainty: 45 })],
     })
-    expect(card.indicator).toBe('info')
+    expect(card.indicator).toBe('critical')
     expect(card.summary).toBe(
-      'Suspected pulmonary embolism on CTA chest — verify on the images (AI, low confidence)'
+      'Suspected pulmonary embolism on CTA chest — low AI confidence (45 %): verify on the images now (AI)'
     )
+    expect(card.detail).toContain('Low AI confidence (45 %): verify on the images now')
+  })
+
+  it('a tension pneumothorax at 38 % is critical and says so (issue 10)', async () => {
+    const { card, meta } = await oneCard({
+      reports: [report({ results: ['Observation/obs-ptx'] })],
+      observations: [
+        finding({
+          id: 'obs-ptx',
+          code: '233645004',
+          display: 'Tension pneumothorax',
+          certainty: 38,
+        }),
+      ],
+    })
+    expect(card.indicator).toBe('critical')
+    expect(card.summary).toContain('low AI confidence (38 %): verify on the images now')
+    expect(meta.findingKind).toBe('pneumothorax')
+  })
+
+  it.each([
+    ['SNOMED subarachnoid haemorrhage', { code: '21454007' }, 'intracranial-hemorrhage'],
+    [
+      'ICD-10-CM subdural haemorrhage',
+      { system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'I62.01' },
+      'intracranial-hemorrhage',
+    ],
+    ['SNOMED acute PE', { code: '706870000' }, 'pulmonary-embolism'],
+    [
+      'ICD-10-CM saddle embolus',
+      { system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'I26.92' },
+      'pulmonary-embolism',
+    ],
+    [
+      'a local code named "Saddle embolus"',
+      { system: 'urn:ai', code: 'pe-1', display: 'Saddle embolus' },
+      'pulmonary-embolism',
+    ],
+    [
+      'a local code named "Subdural hematoma"',
+      { system: 'urn:ai', code: 'sdh', display: 'Subdural hematoma' },
+      'intracranial-hemorrhage',
+    ],
+    [
+      'a local code named "Large vessel occlusion"',
+      { system: 'urn:ai', code: 'lvo', display: 'Large vessel occlusion' },
+      'large-vessel-occlusion',
+    ],
+  ])(
+    'a finding coded only as a subtype (%s) is critical, not "unknown" (issue 10)',
+    async (_, code, kind) => {
+      const { card, meta } = await oneCard({
+        reports: [report({ results: ['Observation/obs-x'] })],
+        observations: [finding({ id: 'obs-x', ...code })],
+      })
+      expect(card.indicator).toBe('critical')
+      expect(meta.findingKind).toBe(kind)
+    }
+  )
+
+  it('an unknown finding that reads like a critical family is a warning, and says why', async () => {
+    const { card, meta } = await oneCard({
+      reports: [report({ results: ['Observation/obs-x'] })],
+      observations: [
+        finding({
+          id: 'obs-x',
+          system: 'urn:ai',
+          code: 'x1',
+          display: 'Hyperdense hemorrhagic focus',
+        }),
+      ],
+    })
+    expect(card.indicator).toBe('warning')
+    expect(meta.findingKind).toBe('unknown')
+    expect(card.detail).toMatch(/reads like intracranial hemorrhage \("hemorrhagic"\)/)
   })
 })
 

@@ -88,6 +88,7 @@ export function findingSummary(
     ...(study ? { study } : {}),
     critical: a.indicator === 'critical',
     lowConfidence: a.lowConfidence,
+    ...(f.confidence !== undefined ? { confidence: f.confidence } : {}),
   })
 }
 

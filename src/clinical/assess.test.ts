@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import {
   assess,
   defaultClinicalConfig,
+  loweredCriticalKinds,
   type AssessmentContext,
   type ClinicalConfig,
 } from './assess'
@@ -281,7 +282,7 @@ describe('indicators for other findings', () => {
     expect(a.caveats.join(' ')).toMatch(/not recognised/)
   })
 
-  it('lets a site override the indicator per kind', () => {
+  it('lets a site override raise the indicator per kind, never lower it (issue 10)', () => {
     const config: ClinicalConfig = {
       ...defaultClinicalConfig,
       indicatorByKind: {
@@ -291,8 +292,51 @@ describe('indicators for other findings', () => {
       },
     }
     expect(assess(finding({ kind: 'rib-fracture' }), incidental, config).indicator).toBe('warning')
-    expect(assess(finding({ kind: 'pneumothorax' }), incidental, config).indicator).toBe('warning')
-    expect(assess(nodule({ meanDiameterMm: 20 }), screening, config).indicator).toBe('info')
+    // before issue 10 these two were lowered: a critical pneumothorax to warning, a 4B to info
+    expect(assess(finding({ kind: 'pneumothorax' }), incidental, config).indicator).toBe('critical')
+    expect(assess(nodule({ meanDiameterMm: 20 }), screening, config).indicator).toBe('warning')
+    expect(assess(nodule({ meanDiameterMm: 4 }), screening, config).indicator).toBe('info')
+  })
+
+  it('lists the overrides that would lower a critical kind (refused at start)', () => {
+    expect(loweredCriticalKinds({ 'rib-fracture': 'warning', pneumothorax: 'critical' })).toEqual(
+      []
+    )
+    expect(
+      loweredCriticalKinds({ 'pulmonary-embolism': 'info', pneumoperitoneum: 'warning' })
+    ).toEqual(['pulmonary-embolism', 'pneumoperitoneum'])
+  })
+
+  it('escalates a finding that only reads like a critical family to warning, saying why', () => {
+    const a = assess(
+      finding({
+        kind: 'unknown',
+        name: 'Hyperdense hemorrhagic focus',
+        recognition: {
+          by: 'reads-like',
+          family: 'intracranial-hemorrhage',
+          matched: 'hemorrhagic',
+          negated: false,
+        },
+      }),
+      incidental,
+      defaultClinicalConfig
+    )
+    expect(a.indicator).toBe('warning')
+    expect(a.caveats.join(' ')).toMatch(/reads like intracranial hemorrhage \("hemorrhagic"\)/)
+  })
+
+  it('says when a kind was recognised by its words', () => {
+    const a = assess(
+      finding({
+        kind: 'pulmonary-embolism',
+        recognition: { by: 'words', matched: 'Saddle embolus' },
+      }),
+      incidental,
+      defaultClinicalConfig
+    )
+    expect(a.indicator).toBe('critical')
+    expect(a.caveats.join(' ')).toMatch(/from the words "Saddle embolus"/)
   })
 
   it('honours a configured critical list', () => {
@@ -312,14 +356,31 @@ describe('indicators for other findings', () => {
 })
 
 describe('low confidence', () => {
-  it('keeps the finding, marks it and shows it as info', () => {
+  it('never lowers a critical kind: PE at 45 %, tension pneumothorax at 38 % (issue 10)', () => {
     const pe = assess(
-      finding({ kind: 'pulmonary-embolism', confidence: 0.3 }),
+      finding({ kind: 'pulmonary-embolism', confidence: 0.45 }),
       incidental,
       defaultClinicalConfig
     )
-    expect(pe).toMatchObject({ lowConfidence: true, indicator: 'info' })
-    expect(pe.caveats).toContain('AI confidence 30% is below the 50% threshold.')
+    expect(pe).toMatchObject({ lowConfidence: true, indicator: 'critical' })
+    expect(pe.caveats.join(' ')).toMatch(/Low AI confidence \(45 %\): verify on the images now/)
+    const ptx = assess(
+      finding({ kind: 'pneumothorax', name: 'Tension pneumothorax', confidence: 0.38 }),
+      incidental,
+      defaultClinicalConfig
+    )
+    expect(ptx).toMatchObject({ lowConfidence: true, indicator: 'critical' })
+    expect(ptx.caveats.join(' ')).toMatch(/Low AI confidence \(38 %\): verify on the images now/)
+  })
+
+  it('keeps other findings, marks them and shows them as info', () => {
+    const fracture = assess(
+      finding({ kind: 'rib-fracture', confidence: 0.3 }),
+      incidental,
+      defaultClinicalConfig
+    )
+    expect(fracture).toMatchObject({ lowConfidence: true, indicator: 'info' })
+    expect(fracture.caveats).toContain('AI confidence 30% is below the 50% threshold.')
     const big = assess(
       { ...nodule({ meanDiameterMm: 20 }), confidence: 0.49 },
       screening,

@@ -4,6 +4,7 @@
  * Fleischner 2017 for incidental nodules in adults), its category and follow-up, and the card
  * indicator. Pure: everything it needs comes in through the finding, context and config.
  */
+import { criticalFindingKinds, findingKindNames } from './finding-kinds'
 import { fleischnerRow, fleischnerRule } from './fleischner'
 import { lungRadsCategory, lungRadsManagement, moreSuspicious } from './lung-rads'
 import type {
@@ -28,23 +29,41 @@ export interface AssessmentContext {
 }
 
 export interface ClinicalConfig {
-  /** 0..1: findings the AI is less sure of are shown as low confidence, indicator `info`. */
+  /**
+   * 0..1: findings the AI is less sure of are shown as low confidence, indicator `info`; a
+   * critical kind stays `critical` and says "verify on the images now".
+   */
   confidenceThreshold: number
-  /** Per-site indicator for a finding kind; replaces the computed one. */
+  /** Per-site indicator for a finding kind: it may raise the computed one, never lower it. */
   indicatorByKind: Partial<Record<FindingKind, Indicator>>
   /** Kinds that are ACR category 1 actionable findings: indicator `critical`. */
-  criticalKinds: FindingKind[]
+  criticalKinds: readonly FindingKind[]
 }
 
 export const defaultClinicalConfig: ClinicalConfig = {
   confidenceThreshold: 0.5,
   indicatorByKind: {},
-  criticalKinds: [
-    'pulmonary-embolism',
-    'intracranial-hemorrhage',
-    'pneumothorax',
-    'aortic-dissection',
-  ],
+  criticalKinds: criticalFindingKinds,
+}
+
+const indicatorRank: Readonly<Record<Indicator, number>> = { info: 0, warning: 1, critical: 2 }
+
+/** The more urgent of two indicators. */
+export const higherIndicator = (a: Indicator, b: Indicator | undefined): Indicator =>
+  b && indicatorRank[b] > indicatorRank[a] ? b : a
+
+/**
+ * The per-kind overrides that would lower a critical kind: a configuration error, refused at
+ * start (a site may raise an indicator, never lower a critical one).
+ */
+export function loweredCriticalKinds(
+  indicatorByKind: ClinicalConfig['indicatorByKind'],
+  criticalKinds: readonly FindingKind[] = defaultClinicalConfig.criticalKinds
+): FindingKind[] {
+  return criticalKinds.filter((kind) => {
+    const override = indicatorByKind[kind]
+    return override !== undefined && override !== 'critical'
+  })
 }
 
 /** Categories the indicator mapping (clinical-reference.md §4.3) shows as warnings. */
@@ -144,20 +163,31 @@ function nodulePart(
   return fleischnerPart(nodule, context, caveats)
 }
 
-function indicatorFor(kind: FindingKind, suspicious: boolean, config: ClinicalConfig): Indicator {
-  const override = config.indicatorByKind[kind]
-  if (override) return override
-  if (config.criticalKinds.includes(kind)) return 'critical'
-  return suspicious ? 'warning' : 'info'
-}
-
 const percent = (fraction: number) => `${Math.round(fraction * 100)}%`
+
+/** Caveats saying how a finding without a known code was read, and why it is escalated. */
+function recognitionCaveats(finding: Finding): string[] {
+  const r = finding.recognition
+  if (r?.by === 'words')
+    return [
+      `Recognised as ${findingKindNames[finding.kind]} from the words "${r.matched}" (no known code).`,
+    ]
+  if (r?.by === 'reads-like')
+    return [
+      `Finding code not recognised, but its name reads like ${findingKindNames[r.family].toLowerCase()} ` +
+        `("${r.matched}"${r.negated ? ', in a negated phrase' : ''}): shown as a warning; verify on the images.`,
+    ]
+  if (finding.kind === 'unknown')
+    return ['Finding code not recognised: shown for information, with no guideline applied.']
+  return []
+}
 
 /**
  * Assesses one finding. Nodules get Lung-RADS v2022 on screening exams and Fleischner 2017
  * otherwise (adults only); when the AI asserts a Lung-RADS category that differs from the
  * computed one, the more suspicious wins and both are recorded. Findings below the confidence
- * threshold are still returned, marked `lowConfidence` with indicator `info`.
+ * threshold are still returned, marked `lowConfidence`: indicator `info`, except a critical kind,
+ * which stays `critical`. A finding whose name only reads like a critical family is a `warning`.
  */
 export function assess(
   finding: Finding,
@@ -169,20 +199,29 @@ export function assess(
     finding.kind === 'pulmonary-nodule'
       ? nodulePart(finding, context, caveats)
       : { guideline: 'none' }
-  if (finding.kind === 'unknown') {
-    caveats.push('Finding code not recognised: shown for information, with no guideline applied.')
-  }
+  caveats.push(...recognitionCaveats(finding))
+  const critical = config.criticalKinds.includes(finding.kind)
+  const readsCritical = finding.recognition?.by === 'reads-like'
+  const computed: Indicator = critical
+    ? 'critical'
+    : suspicious || readsCritical
+      ? 'warning'
+      : 'info'
   const lowConfidence =
     finding.confidence !== undefined && finding.confidence < config.confidenceThreshold
   if (lowConfidence) {
     caveats.push(
-      `AI confidence ${percent(finding.confidence ?? 0)} is below the ${percent(config.confidenceThreshold)} threshold.`
+      critical
+        ? `Low AI confidence (${Math.round((finding.confidence ?? 0) * 100)} %): verify on the images now. A critical finding stays critical below the ${percent(config.confidenceThreshold)} threshold.`
+        : `AI confidence ${percent(finding.confidence ?? 0)} is below the ${percent(config.confidenceThreshold)} threshold.`
     )
   }
+  // Confidence never lowers a critical kind; a site override only ever raises.
+  const base: Indicator = lowConfidence && !critical ? 'info' : computed
   return {
     finding,
     ...part,
-    indicator: lowConfidence ? 'info' : indicatorFor(finding.kind, suspicious, config),
+    indicator: higherIndicator(base, config.indicatorByKind[finding.kind]),
     caveats,
     lowConfidence,
   }

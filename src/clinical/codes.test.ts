@@ -1,36 +1,12 @@
 /**
  * @module clinical/codes.test
- * Finding kinds by any coding, and lobe displays.
+ * Lobe displays (finding kinds: finding-kinds.test.ts).
  */
 import { describe, expect, it } from 'vitest'
-import { findingKindOf, lobeDisplay } from './codes'
+import { lobeDisplay } from './codes'
 import { roundHalfUp } from './measure'
 
 const SCT = 'http://snomed.info/sct'
-
-describe('findingKindOf', () => {
-  it.each([
-    [[{ system: SCT, code: '786838002' }], 'pulmonary-nodule'],
-    [[{ system: SCT, code: '427359005' }], 'pulmonary-nodule'],
-    [[{ system: 'http://radlex.org', code: 'RID50149' }], 'pulmonary-nodule'],
-    [[{ system: SCT, code: '59282003' }], 'pulmonary-embolism'],
-    [[{ system: SCT, code: '1386000' }], 'intracranial-hemorrhage'],
-    [[{ system: SCT, code: '36118008' }], 'pneumothorax'],
-    [[{ system: SCT, code: '308546005' }], 'aortic-dissection'],
-    [[{ system: SCT, code: '33737001' }], 'rib-fracture'],
-    [
-      [
-        { system: 'http://example.org/local', code: 'x' },
-        { system: `${SCT}/`, code: '36118008' },
-      ],
-      'pneumothorax',
-    ],
-    [[{}, { display: 'something' }], 'unknown'],
-    [[], 'unknown'],
-  ])('%j → %s', (codings, kind) => {
-    expect(findingKindOf(codings)).toBe(kind)
-  })
-})
 
 describe('lobeDisplay', () => {
   it.each([

@@ -1,10 +1,10 @@
 /**
  * @module clinical/codes
  * The code systems and codes of the input contract (shared/reference/ai-findings-fhir.md), and
- * look-ups from a coding to a finding kind or a lung lobe. Matching is liberal: any one coding
+ * look-ups from a coding to a lung lobe (finding kinds are in `finding-kinds`). Matching is liberal: any one coding
  * of a concept may carry the code, and system URLs are compared without case or trailing slash.
  */
-import type { CodingRef, FindingKind, LungRadsCategory } from './types'
+import type { CodingRef, LungRadsCategory } from './types'
 
 /** Code system URLs used by the contract. */
 export const codeSystem = {
@@ -63,29 +63,6 @@ export const lungRadsFromRadlex: Readonly<Record<string, LungRadsCategory>> = Ob
   Object.entries(lungRadsRadlex).map(([category, rid]) => [rid, category as LungRadsCategory])
 )
 
-/** Finding codes from the contract; a finding matches on any one of its codings. */
-export const findingKindCodes: readonly { kind: FindingKind; system: string; code: string }[] = [
-  { kind: 'pulmonary-nodule', system: codeSystem.snomed, code: '786838002' },
-  { kind: 'pulmonary-nodule', system: codeSystem.snomed, code: '427359005' },
-  { kind: 'pulmonary-nodule', system: codeSystem.radlex, code: 'RID50149' },
-  { kind: 'pulmonary-embolism', system: codeSystem.snomed, code: '59282003' },
-  { kind: 'intracranial-hemorrhage', system: codeSystem.snomed, code: '1386000' },
-  { kind: 'pneumothorax', system: codeSystem.snomed, code: '36118008' },
-  { kind: 'aortic-dissection', system: codeSystem.snomed, code: '308546005' },
-  { kind: 'rib-fracture', system: codeSystem.snomed, code: '33737001' },
-]
-
-/** Names for known kinds, used when the code carries neither a display nor text. */
-export const findingKindNames: Readonly<Record<FindingKind, string>> = {
-  'pulmonary-nodule': 'Pulmonary nodule',
-  'pulmonary-embolism': 'Pulmonary embolism',
-  'intracranial-hemorrhage': 'Intracranial hemorrhage',
-  pneumothorax: 'Pneumothorax',
-  'aortic-dissection': 'Aortic dissection',
-  'rib-fracture': 'Rib fracture',
-  unknown: 'Unnamed finding',
-}
-
 const normaliseSystem = (system: string) => system.trim().toLowerCase().replace(/\/+$/, '')
 
 /**
@@ -103,15 +80,6 @@ export function anyCodingIs(
   pairs: readonly (readonly [string, string])[]
 ): boolean {
   return (codings ?? []).some((c) => pairs.some(([system, code]) => codingIs(c, system, code)))
-}
-
-/** The finding kind of a concept, from any of its codings; `unknown` when none is known. */
-export function findingKindOf(codings: readonly CodingRef[] | undefined): FindingKind {
-  for (const coding of codings ?? []) {
-    const known = findingKindCodes.find((k) => codingIs(coding, k.system, k.code))
-    if (known) return known.kind
-  }
-  return 'unknown'
 }
 
 export type Laterality = 'right' | 'left'

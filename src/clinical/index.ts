@@ -6,6 +6,7 @@
  */
 export * from './types'
 export * from './codes'
+export * from './finding-kinds'
 export {
   roundHalfUp,
   toTenthMm,

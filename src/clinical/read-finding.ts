@@ -10,13 +10,12 @@ import {
   codeSystem,
   codingIs,
   componentCode,
-  findingKindNames,
-  findingKindOf,
   lateralityOf,
   lobeOf,
   lungRadsFromRadlex,
 } from './codes'
-import { bareUid, codingsOf, quantityFraction, referenceTo, refersTo } from './fhir-values'
+import { findingKindNames, findingKindOf, recognizeKind } from './finding-kinds'
+import { bareUid, clip, codingsOf, quantityFraction, referenceTo, refersTo } from './fhir-values'
 import { readNoduleFacts } from './read-nodule'
 import { readModelInfo, reportIsUsable } from './reports'
 import type { CodingRef, Finding, FindingKind, KeyImage, LungRadsCategory } from './types'
@@ -100,7 +99,19 @@ function readLocation(observation: Observation): string | undefined {
 /** Reads one finding Observation, in the context of its report when known. */
 export function readFinding(observation: Observation, report?: DiagnosticReport): Finding {
   const codes = [...codingsOf(observation.code)]
-  const kind = findingKindOf(codes)
+  const recognised = recognizeKind(codes, observation.code?.text)
+  const kind = recognised.kind
+  const recognition: Finding['recognition'] =
+    recognised.by === 'words'
+      ? { by: 'words', matched: clip(recognised.matched) }
+      : recognised.by === 'reads-like'
+        ? {
+            by: 'reads-like',
+            family: recognised.family,
+            matched: clip(recognised.matched),
+            negated: recognised.negated,
+          }
+        : undefined
   const notes: string[] = []
   const model = readModelInfo(report)
   if (!model.name) {
@@ -132,6 +143,7 @@ export function readFinding(observation: Observation, report?: DiagnosticReport)
     ...(report?.id && { reportRef: `DiagnosticReport/${report.id}` }),
     ...(studyRef && { studyRef }),
     kind,
+    ...(recognition && { recognition }),
     name: readName(kind, codes, observation.code?.text),
     codes,
     status: observation.status,

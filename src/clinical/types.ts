@@ -4,15 +4,22 @@
  * guideline tables give it. Everything here is FHIR-free so the rules are testable as tables.
  */
 
-/** Finding kinds the service knows by code (ai-findings-fhir.md); anything else is `unknown`. */
-export type FindingKind =
-  | 'pulmonary-nodule'
-  | 'pulmonary-embolism'
-  | 'intracranial-hemorrhage'
-  | 'pneumothorax'
-  | 'aortic-dissection'
-  | 'rib-fracture'
-  | 'unknown'
+/**
+ * Finding kinds the service knows by code or words (`finding-kinds`, docs/clinical-rules.md);
+ * anything else is `unknown`.
+ */
+export const findingKinds = [
+  'pulmonary-nodule',
+  'pulmonary-embolism',
+  'intracranial-hemorrhage',
+  'pneumothorax',
+  'aortic-dissection',
+  'large-vessel-occlusion',
+  'pneumoperitoneum',
+  'rib-fracture',
+  'unknown',
+] as const
+export type FindingKind = (typeof findingKinds)[number]
 
 export type Solidness = 'solid' | 'part-solid' | 'ground-glass'
 export type NodulePosition =
@@ -62,6 +69,13 @@ export interface Finding {
   reportRef?: string
   studyRef?: string
   kind: FindingKind
+  /**
+   * How the kind was recognised when not by code: by the words of its name, or (still `unknown`)
+   * because its name reads like a critical family, which escalates the card to `warning`.
+   */
+  recognition?:
+    | { by: 'words'; matched: string }
+    | { by: 'reads-like'; family: FindingKind; matched: string; negated: boolean }
   /** Human name of the finding: the code's display or text, or the code itself. */
   name: string
   codes: CodingRef[]

@@ -6,22 +6,15 @@
  */
 import * as z from 'zod'
 import { parseTrustConfig, type TrustConfig } from '../auth/trust'
-import type { FindingKind } from '../clinical/types'
+import { loweredCriticalKinds } from '../clinical/assess'
+import { findingKinds, type FindingKind } from '../clinical/types'
 import { IMAGING_HOOK } from '../discovery'
 
 /** The default of CDS_HOOK_DOMAIN: the project's own domain, imaging-cds.org, reversed. */
 export const DEFAULT_HOOK_DOMAIN = 'org.imaging-cds'
 
 const indicator = z.enum(['info', 'warning', 'critical'])
-const findingKind = z.enum([
-  'pulmonary-nodule',
-  'pulmonary-embolism',
-  'intracranial-hemorrhage',
-  'pneumothorax',
-  'aortic-dissection',
-  'rib-fracture',
-  'unknown',
-])
+const findingKind = z.enum(findingKinds)
 const coding = z.object({
   system: z.string().min(1),
   code: z.string().min(1),
@@ -134,6 +127,17 @@ export function parseConfig(vars: Record<string, string | undefined>): AppConfig
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
   }
   const env = parsed.data
+  const lowered = loweredCriticalKinds(env.CDS_INDICATORS ?? {})
+  if (lowered.length) {
+    throw new ConfigError(
+      `Invalid configuration:\n  CDS_INDICATORS: ${lowered.join(', ')} ${lowered.length > 1 ? 'are' : 'is a'} ` +
+        'critical finding kind' +
+        (lowered.length > 1 ? 's' : '') +
+        ' (ACR category 1); a site override may raise ' +
+        'an indicator but never lower a critical kind. Remove ' +
+        (lowered.length > 1 ? 'these entries.' : 'this entry.')
+    )
+  }
   let trust: TrustConfig | undefined
   if (env.CDS_TRUST) {
     let raw: unknown
