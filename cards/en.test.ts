@@ -87,7 +87,7 @@ describe('summaries fit 139 characters by construction', () => {
       ['openFinding', 'matches', 'early', 'duplicate', 'different', 'unknown-code'].includes(name)
     )
       expect(summary).toMatch(/\bAI\b/)
-    else expect(summary).toMatch(/\(AI, (preliminary|low confidence)\)$/)
+    else expect(summary).toMatch(/\(AI(, (preliminary|low confidence))?\)$/)
   })
 })
 
@@ -152,12 +152,26 @@ describe('summaries read right at a glance', () => {
   it('a low-confidence finding is labelled and asks to verify', () => {
     expect(
       words.summary.finding({
-        name: 'pulmonary embolism',
-        study: 'CTA chest',
-        critical: true,
+        name: 'rib fracture',
+        study: 'CT chest',
+        critical: false,
         lowConfidence: true,
       })
-    ).toBe('Suspected pulmonary embolism on CTA chest — verify on the images (AI, low confidence)')
+    ).toBe('Suspected rib fracture on CT chest — verify on the images (AI, low confidence)')
+  })
+
+  it('a low-confidence critical finding stays urgent: "verify on the images now" (issue 10)', () => {
+    expect(
+      words.summary.finding({
+        name: 'pneumothorax',
+        study: 'CT chest',
+        critical: true,
+        lowConfidence: true,
+        confidence: 0.38,
+      })
+    ).toBe(
+      'Suspected pneumothorax on CT chest — low AI confidence (38 %): verify on the images now (AI)'
+    )
   })
 
   it('an unknown finding is named once, without a doubled "AI"', () => {
