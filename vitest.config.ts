@@ -8,6 +8,7 @@ export default defineConfig({
       'cards/**/*.test.ts',
       'demo/**/*.test.ts',
       'fixtures/**/*.test.ts',
+      'stack/**/*.test.ts',
     ],
     exclude: ['test/worker/**', 'node_modules/**'],
     testTimeout: 20000,

@@ -1,0 +1,20 @@
+/**
+ * @module stack/ports
+ * A free loopback port, for servers whose URL must be known before they start.
+ */
+import { createServer } from 'node:net'
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port'))
+      )
+    })
+  })
+}
