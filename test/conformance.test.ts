@@ -1,6 +1,7 @@
 /**
  * CDS Hooks 2.0 to the letter where it speaks (issue 15): the custom hook's reverse-domain name
- * and its definition document. Every response is validated by the harness.
+ * and its definition document; https for FHIR servers. Every response is validated by the
+ * harness.
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
@@ -124,5 +125,34 @@ describe('hooks/imaging-study-complete.md follows the hook template', () => {
     // not a 400, so the request itself is valid.
     const res = await h.call(FINDINGS, whole[0])
     expect(res.status).toBe(412)
+  })
+})
+
+describe('the trust file requires https FHIR servers outside loopback', () => {
+  const trustWith = (fhirServers: string[]) =>
+    JSON.stringify({
+      issuers: [{ iss: 'https://ehr.test', jwksUrl: 'https://ehr.test/jwks', fhirServers }],
+    })
+
+  it('refuses to start with an http FHIR server on another host, naming the entry', () => {
+    const start = () => parseConfig({ CDS_TRUST: trustWith(['http://fhir.hospital.test/r4']) })
+    expect(start).toThrow(ConfigError)
+    expect(start).toThrow(
+      /CDS_TRUST_FILE: Invalid trust config:\n- issuers\[0\]\.fhirServers\[0\]: "http:\/\/fhir\.hospital\.test\/r4" must use https/
+    )
+  })
+
+  it('starts with https ones, loopback http ones, and in development mode', () => {
+    expect(() =>
+      parseConfig({ CDS_TRUST: trustWith(['https://fhir.hospital.test/r4', 'http://localhost:*']) })
+    ).not.toThrow()
+    expect(() =>
+      parseConfig({ CDS_DEV_MODE: '1', CDS_TRUST: trustWith(['http://fhir.hospital.test/r4']) })
+    ).not.toThrow()
+    expect(() =>
+      parseConfig({
+        CDS_TRUST: readFileSync('config/trust.dev-sandbox.UNSAFE.json', 'utf8'),
+      })
+    ).not.toThrow()
   })
 })

@@ -163,4 +163,43 @@ describe('parseTrustConfig', () => {
     })
     expect(config.issuers[0]?.jwks?.keys[0]?.kid).toBe('44823f3d-0b01-4a6c-a80e-b9d3e8a7226f')
   })
+
+  it('requires https for fhirServers outside loopback, with a clear error, except in dev mode', () => {
+    const file = {
+      issuers: [
+        issuer({
+          fhirServers: [
+            'https://fhir.example.org/r4',
+            'http://localhost:*',
+            'http://127.0.0.1:8080/fhir',
+            'http://[::1]/fhir',
+            'http://fhir.example.org/r4',
+          ],
+        }),
+      ],
+    }
+    expect(errorOf(file)).toBe(
+      'Invalid trust config:\n- issuers[0].fhirServers[4]: "http://fhir.example.org/r4" must use ' +
+        'https (plain http is allowed for loopback hosts only, or with CDS_DEV_MODE=1)'
+    )
+    expect(parseTrustConfig(file, { devMode: true }).issuers[0]?.fhirServers).toHaveLength(5)
+    const loopbackOnly = { issuers: [issuer({ fhirServers: ['http://localhost:*'] })] }
+    expect(parseTrustConfig(loopbackOnly).issuers[0]?.fhirServers).toEqual(['http://localhost:*'])
+  })
+
+  it('takes a maximum token lifetime and clock skew per issuer, within sane bounds', () => {
+    const config = parseTrustConfig({
+      issuers: [issuer({ maxTokenLifetimeSeconds: 900, clockSkewSeconds: 5 })],
+    })
+    expect(config.issuers[0]).toMatchObject({ maxTokenLifetimeSeconds: 900, clockSkewSeconds: 5 })
+    expect(errorOf({ issuers: [issuer({ maxTokenLifetimeSeconds: 86400 })] })).toContain(
+      'issuers[0].maxTokenLifetimeSeconds: must be at most 3600 seconds'
+    )
+    expect(errorOf({ issuers: [issuer({ maxTokenLifetimeSeconds: '300' })] })).toContain(
+      'issuers[0].maxTokenLifetimeSeconds: must be a number of seconds'
+    )
+    expect(errorOf({ issuers: [issuer({ clockSkewSeconds: -1 })] })).toContain(
+      'issuers[0].clockSkewSeconds: must not be negative'
+    )
+  })
 })

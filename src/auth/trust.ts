@@ -129,6 +129,24 @@ const issuer = z
     tenants: z.array(z.string().min(1, 'a tenant must not be empty')).min(1).optional(),
     /** FHIR base URLs this client may send as `fhirServer`. */
     fhirServers: z.array(fhirServer).default([]),
+    /**
+     * Longest accepted `exp - iat`, in seconds (the clock skew is added). The spec sets no
+     * maximum; our default, 300, is what the sandbox and Inferno issue. The jti is remembered
+     * that long, so an hour is the most allowed.
+     */
+    maxTokenLifetimeSeconds: z
+      .number({ error: 'must be a number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(1, 'must be at least 1 second')
+      .max(3600, 'must be at most 3600 seconds (CDS Hooks asks for short-lived tokens)')
+      .optional(),
+    /** Tolerated difference between the issuer's clock and ours, in seconds (default 60). */
+    clockSkewSeconds: z
+      .number({ error: 'must be a number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(0, 'must not be negative')
+      .max(300, 'must be at most 300 seconds')
+      .optional(),
   })
   .superRefine((entry, ctx) => {
     if ((entry.jwksUrl === undefined) === (entry.jwks === undefined)) {
@@ -174,15 +192,38 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /**
+ * CDS Hooks 2.0 requires https for `fhirServer` when production data flows: a plain-http FHIR
+ * server is allowed on loopback only (a local test server), or in development mode.
+ */
+function plainHttpFhirServers(trust: TrustConfig): string[] {
+  return trust.issuers.flatMap((issuer, i) =>
+    issuer.fhirServers.flatMap((entry, j) => {
+      const base = parseFhirServerBase(entry)
+      if (typeof base === 'string' || base.protocol !== 'http:' || isLoopbackHost(base.hostname))
+        return []
+      return [
+        `- issuers[${i}].fhirServers[${j}]: ${JSON.stringify(entry)} must use https ` +
+          '(plain http is allowed for loopback hosts only, or with CDS_DEV_MODE=1)',
+      ]
+    })
+  )
+}
+
+/**
  * Validates a parsed trust file.
  * @param json - the trust file's JSON value
+ * @param options.devMode - development mode: plain-http FHIR servers are allowed on any host
  * @returns the config with defaults filled in
  * @throws Error listing every invalid value with its path
  * @example parseTrustConfig(JSON.parse(await readFile('config/trust.json', 'utf8')))
  */
-export function parseTrustConfig(json: unknown): TrustConfig {
+export function parseTrustConfig(json: unknown, options: { devMode?: boolean } = {}): TrustConfig {
   const result = trustFile.safeParse(json)
-  if (result.success) return result.data
+  if (result.success) {
+    const lines = options.devMode ? [] : plainHttpFhirServers(result.data)
+    if (lines.length === 0) return result.data
+    throw new Error(`Invalid trust config:\n${lines.join('\n')}`)
+  }
   const lines = result.error.issues.map((issue) => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : []
     if (keys.length > 0) {

@@ -273,6 +273,20 @@ describe('createJwtVerifier: rejections', () => {
     expect(await reasonOf(v.verify(late, '/cds-services'))).toBe('expired')
   })
 
+  it('takes the max lifetime and clock skew from the trust entry of the issuer', async () => {
+    // Today's defaults: 300 s of lifetime, 60 s of skew.
+    const hour = await makeToken(es, { iat: NOW, claims: { exp: NOW + 3600 } })
+    expect(await reasonOf(verifier().verify(hour, '/cds-services'))).toBe('lifetime_too_long')
+    const lenient = verifier({ trust: pinnedTrust({ maxTokenLifetimeSeconds: 3600 }) })
+    await expect(lenient.verify(hour, '/cds-services')).resolves.toMatchObject({ iss: ISS })
+    // 30 s behind our clock: inside the default skew, outside an issuer's 10 s.
+    const ahead = await makeToken(es, { iat: NOW + 30, claims: { exp: NOW + 300 } })
+    await expect(verifier().verify(ahead, '/cds-services')).resolves.toMatchObject({ iss: ISS })
+    const strict = verifier({ trust: pinnedTrust({ clockSkewSeconds: 10 }) })
+    const ahead2 = await makeToken(es, { iat: NOW + 30, claims: { exp: NOW + 300 } })
+    expect(await reasonOf(strict.verify(ahead2, '/cds-services'))).toBe('iat_in_future')
+  })
+
   it('records the unverified iss on the error for the log', async () => {
     const token = await makeToken(es, { claims: { iss: 'https://evil.example.org' } })
     const err = await verifier()

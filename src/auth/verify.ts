@@ -71,9 +71,12 @@ export interface JwtVerifierOptions {
   replayStore: ReplayStore
   /** WHATWG fetch for remote JWKS (injectable for tests). */
   fetch?: typeof fetch
-  /** Tolerance for clock differences, in seconds. Default 60. */
+  /** Tolerance for clock differences, in seconds, unless the issuer sets its own. Default 60. */
   clockSkewSeconds?: number
-  /** Longest accepted `exp - iat`, in seconds (plus skew). Default 300, as the sandbox and Inferno issue. */
+  /**
+   * Longest accepted `exp - iat`, in seconds (plus skew), unless the issuer sets its own.
+   * Default 300, as the sandbox and Inferno issue.
+   */
   maxLifetimeSeconds?: number
   /** Milliseconds clock (injectable for tests). */
   now?: () => number
@@ -126,8 +129,6 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   if (!parseHttpUrl(publicUrl)) {
     throw new Error(`createJwtVerifier: publicUrl must be an absolute http(s) URL: ${publicUrl}`)
   }
-  const skew = options.clockSkewSeconds ?? 60
-  const maxLifetime = options.maxLifetimeSeconds ?? 300
   const now = options.now ?? Date.now
 
   const issuers = new Map<string, { config: IssuerConfig; keys: KeySource; jku?: string }>()
@@ -172,6 +173,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     const issuer = iss === undefined ? undefined : issuers.get(iss)
     if (!issuer) return fail('untrusted_iss')
     const { config } = issuer
+    const skew = config.clockSkewSeconds ?? options.clockSkewSeconds ?? 60
+    const maxLifetime = config.maxTokenLifetimeSeconds ?? options.maxLifetimeSeconds ?? 300
     // Covers `none` and HS* too: the trust schema only admits asymmetric algorithms.
     if (!(config.algorithms as string[]).includes(String(header.alg))) fail('alg_not_allowed')
     if (header.jku !== undefined) {

@@ -149,7 +149,7 @@ export function parseConfig(vars: Record<string, string | undefined>): AppConfig
       )
     }
     try {
-      trust = parseTrustConfig(raw)
+      trust = parseTrustConfig(raw, { devMode: env.CDS_DEV_MODE })
     } catch (err) {
       throw new ConfigError(`Invalid configuration:\n  CDS_TRUST_FILE: ${(err as Error).message}`)
     }
