@@ -1,14 +1,17 @@
 /**
  * CDS Hooks 2.0 to the letter where it speaks (issue 15): the custom hook's reverse-domain name
- * and its definition document; https for FHIR servers. Every response is validated by the
- * harness.
+ * and its definition document; https for FHIR servers; reads that stop where the template or
+ * a cap says; the default time budget. Every response is validated by the harness.
  */
 import { readFileSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { setupServer } from 'msw/node'
+import { http, HttpResponse } from 'msw'
+import type { Bundle, FhirResource } from 'fhir/r4'
 import { ConfigError, parseConfig } from '../src/config'
 import { contextSchemas } from '../src/protocol/request'
 import { loadFixtureRequest } from '../fixtures'
-import { createHarness } from './support/harness'
+import { createHarness, FHIR_BASE, fhirAuthorization } from './support/harness'
 
 const FINDINGS = '/cds-services/imaging-ai-findings'
 const CANONICAL = 'org.imaging-cds.imaging-study-complete'
@@ -154,5 +157,100 @@ describe('the trust file requires https FHIR servers outside loopback', () => {
         CDS_TRUST: readFileSync('config/trust.dev-sandbox.UNSAFE.json', 'utf8'),
       })
     ).not.toThrow()
+  })
+})
+
+describe('prefetch reads stop where the template or the page cap says', () => {
+  const study: FhirResource = {
+    resourceType: 'ImagingStudy',
+    id: 's1',
+    status: 'available',
+    subject: { reference: 'Patient/p1' },
+  }
+  const page = (next?: string): Bundle => ({
+    resourceType: 'Bundle',
+    type: 'searchset',
+    entry: [],
+    ...(next ? { link: [{ relation: 'next', url: `${FHIR_BASE}/${next}` }] } : {}),
+  })
+  const seen: string[] = []
+  let findingsPages = 0
+  const fhir = setupServer(
+    http.get(`${FHIR_BASE}/*`, ({ request }) => {
+      const url = new URL(request.url)
+      seen.push(`${url.pathname.slice('/r4/'.length)}${url.search}`)
+      if (url.pathname.endsWith('/ImagingStudy/s1')) return HttpResponse.json(study)
+      if (url.pathname.endsWith('/Patient/p1'))
+        return HttpResponse.json({ resourceType: 'Patient', id: 'p1' })
+      // The smoking search (`_count=1`) and the endless findings search both say there is more.
+      if (url.searchParams.get('code')?.includes('72166-2'))
+        return HttpResponse.json(page('x?more=1'))
+      if (url.searchParams.get('category') === 'imaging' || url.searchParams.has('p'))
+        return HttpResponse.json(page(`Observation?p=${++findingsPages}`))
+      return HttpResponse.json(page())
+    })
+  )
+  beforeAll(() => fhir.listen({ onUnhandledRequest: 'error' }))
+  afterEach(() => {
+    seen.length = 0
+    findingsPages = 0
+  })
+  afterAll(() => fhir.close())
+
+  const call = async (prefetch?: Record<string, unknown>) => {
+    const h = await createHarness()
+    return h.call(FINDINGS, {
+      hook: CANONICAL,
+      hookInstance: crypto.randomUUID(),
+      fhirServer: FHIR_BASE,
+      fhirAuthorization: fhirAuthorization(),
+      context: { patientId: 'p1', imagingStudyId: 's1' },
+      ...(prefetch ? { prefetch } : {}),
+    })
+  }
+
+  it('reads only the first page of a template limited with _count, fetched or prefetched', async () => {
+    const findings = page()
+    const fetched = await call({ findings })
+    expect(fetched.status).toBe(200)
+    expect(seen.filter((u) => u.includes('72166-2'))).toHaveLength(1)
+    expect(seen.filter((u) => u.startsWith('x'))).toEqual([])
+    seen.length = 0
+    const sent = await call({ findings, smoking: page('x?more=1') })
+    expect(sent.status).toBe(200)
+    expect(seen.filter((u) => u.includes('72166-2') || u.startsWith('x'))).toEqual([])
+  })
+
+  it('reads at most 20 pages of a key, and does not assess a key with pages left', async () => {
+    const res = await call()
+    expect(res.status).toBe(412)
+    expect(await res.text()).toContain('findings (more than 20 pages, too many to read)')
+    expect(seen.filter((u) => u.startsWith('Observation?') && !u.includes('72166-2'))).toHaveLength(
+      20
+    )
+  })
+})
+
+describe('the time budget', () => {
+  it('is 1000 ms by default, with one FHIR read timing out before it', () => {
+    const config = parseConfig({ CDS_DEV_MODE: '1' })
+    expect(config.hookBudgetMs).toBe(1000)
+    expect(config.fhirTimeoutMs).toBeLessThan(config.hookBudgetMs)
+    expect(config.fhirTimeoutMs).toBe(750)
+  })
+
+  it('refuses a FHIR read timeout that is not below the budget, naming both', () => {
+    for (const env of [
+      { CDS_FHIR_TIMEOUT_MS: '1000' },
+      { CDS_HOOK_BUDGET_MS: '500', CDS_FHIR_TIMEOUT_MS: '800' },
+    ]) {
+      expect(() => parseConfig({ CDS_DEV_MODE: '1', ...env })).toThrow(
+        /CDS_FHIR_TIMEOUT_MS: must be below CDS_HOOK_BUDGET_MS/
+      )
+    }
+    expect(
+      parseConfig({ CDS_DEV_MODE: '1', CDS_HOOK_BUDGET_MS: '3000', CDS_FHIR_TIMEOUT_MS: '2000' })
+        .fhirTimeoutMs
+    ).toBe(2000)
   })
 })

@@ -50,7 +50,8 @@ export const envSchema = z.object({
   CDS_DEV_MODE: flag.default(false),
   CDS_TRUST: z.string().optional(),
   CDS_CORS_ORIGINS: z.string().optional(),
-  CDS_HOOK_BUDGET_MS: int(100, 60_000).default(2000),
+  // CDS Hooks asks for answers "on the order of 500 ms"; a call that reads FHIR needs more.
+  CDS_HOOK_BUDGET_MS: int(100, 60_000).default(1000),
   CDS_FHIR_TIMEOUT_MS: int(50, 60_000).optional(),
   CDS_BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
   /** Reverse domain of whoever runs the service; the custom hook's name is built from it. */
@@ -160,6 +161,14 @@ export function parseConfig(vars: Record<string, string | undefined>): AppConfig
         'or set CDS_DEV_MODE=1 to accept unauthenticated calls during development.'
     )
   }
+  // A single FHIR read gets most of the budget, never all of it: the reads a template cannot
+  // express (a study's Endpoint, a report's results) come after the prefetch reads.
+  const fhirTimeoutMs = env.CDS_FHIR_TIMEOUT_MS ?? Math.round(env.CDS_HOOK_BUDGET_MS * 0.75)
+  if (fhirTimeoutMs >= env.CDS_HOOK_BUDGET_MS) {
+    throw new ConfigError(
+      `Invalid configuration:\n  CDS_FHIR_TIMEOUT_MS: must be below CDS_HOOK_BUDGET_MS (${env.CDS_HOOK_BUDGET_MS} ms): one FHIR read cannot take the whole hook's time`
+    )
+  }
   const publicUrl = env.CDS_PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`
   const corsOrigins = env.CDS_CORS_ORIGINS
     ? env.CDS_CORS_ORIGINS.split(',')
@@ -174,8 +183,7 @@ export function parseConfig(vars: Record<string, string | undefined>): AppConfig
     trust,
     corsOrigins: Array.isArray(corsOrigins) && corsOrigins.includes('*') ? '*' : corsOrigins,
     hookBudgetMs: env.CDS_HOOK_BUDGET_MS,
-    // A single FHIR read gets most of the budget; the whole hook is still capped by the budget.
-    fhirTimeoutMs: env.CDS_FHIR_TIMEOUT_MS ?? Math.round(env.CDS_HOOK_BUDGET_MS * 0.75),
+    fhirTimeoutMs,
     bodyLimitBytes: env.CDS_BODY_LIMIT_BYTES,
     imagingHook: env.CDS_IMAGING_HOOK ?? `${env.CDS_HOOK_DOMAIN}.${IMAGING_HOOK}`,
     logLevel: env.CDS_LOG_LEVEL,

@@ -49,10 +49,11 @@ export interface FhirClient {
   /** GET a relative URL (`Patient/1`, `Observation?patient=...`); resolves the resource. */
   get(relativeUrl: string): Promise<FhirResource>
   /**
-   * Follows `next` links of a searchset Bundle and returns one Bundle with every entry; stops
-   * fetching once it holds more than `maxEntries`.
+   * Follows `next` links of a searchset Bundle and returns one Bundle with every entry. Stops
+   * after `maxPages` pages (the client's default without it) or once it holds more than
+   * `maxEntries`; the result keeps a `next` link only then, when pages were left unread.
    */
-  allPages(bundle: Bundle, maxEntries?: number): Promise<Bundle>
+  allPages(bundle: Bundle, limits?: { maxEntries?: number; maxPages?: number }): Promise<Bundle>
 }
 
 export function createFhirClient(options: FhirClientOptions): FhirClient {
@@ -158,20 +159,26 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
   return {
     baseUrl: base,
     get: async (relativeUrl) => request(resolve(relativeUrl)),
-    async allPages(first, maxEntries = Infinity) {
+    async allPages(first, limits = {}) {
+      const maxEntries = limits.maxEntries ?? Infinity
+      const pageCap = limits.maxPages ?? maxPages
       const entries = [...(first.entry ?? [])]
       const seen = new Set<string>()
       let next = nextLink(first)
-      for (let page = 1; next && page < maxPages && entries.length <= maxEntries; page++) {
-        let url: URL
+      for (let page = 1; next && page < pageCap && entries.length <= maxEntries; page++) {
+        let url: URL | undefined
         try {
           url = new URL(next, `${base}/`)
         } catch {
-          break
+          url = undefined
         }
         // Paging links are followed only under the FHIR base the allowlist admitted (no SSRF
-        // through `next`), and never twice (a server whose next page is itself).
-        if (!underBase(url) || seen.has(url.href)) break
+        // through `next`), and never twice (a server whose next page is itself). Such a link
+        // ends the search: it is no page left unread.
+        if (!url || !underBase(url) || seen.has(url.href)) {
+          next = undefined
+          break
+        }
         seen.add(url.href)
         const bundle = await request(url.href)
         if (bundle.resourceType !== 'Bundle')
@@ -180,7 +187,12 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
         next = nextLink(bundle)
       }
       const { link: _link, ...rest } = first
-      return { ...rest, total: entries.length, entry: entries }
+      return {
+        ...rest,
+        total: entries.length,
+        entry: entries,
+        ...(next ? { link: [{ relation: 'next', url: next }] } : {}),
+      }
     },
   }
 }

@@ -3,7 +3,8 @@
  * Gathers the FHIR data a hook needs (CDS Hooks 2.0 §prefetch): use what the client sent; a
  * missing key or an OperationOutcome value is not satisfied and is fetched from `fhirServer`;
  * `null` or an empty searchset means "looked, found nothing" and is not fetched again. Missing
- * pages are followed. Fetches run in parallel. What stays missing is reported, so the caller can
+ * pages are followed, up to {@link MAX_PAGES_PER_KEY}, except for a template limited with
+ * `_count`, which asks for the first page only. Fetches run in parallel. What stays missing is reported, so the caller can
  * answer 412 when a required key could not be had either way. Every value is shape-checked
  * (src/fhir/shape.ts), and a key holding more than {@link MAX_RESOURCES_PER_KEY} resources is
  * refused rather than assessed: the card builders' work grows faster than the data.
@@ -102,6 +103,34 @@ export const MAX_RESOURCES_PER_KEY = 1000
 const why = (err: unknown) =>
   err instanceof FhirRequestError ? err.message : 'unexpected error reading the FHIR server'
 
+/**
+ * Most pages read for one key, the first included. A key with pages left after them is not
+ * satisfied (like one with too many resources): assessing part of the data could hide a finding.
+ */
+export const MAX_PAGES_PER_KEY = 20
+
+/**
+ * A template that limits its search with `_count` (the latest smoking status: `_count=1`) asks
+ * for the first page only: its `next` links are not followed.
+ */
+export const firstPageOnly = (template: string) => /[?&]_count=/.test(template)
+
+/** A key's whole search, every page read, or why it could not be. */
+async function allPages(
+  fhir: FhirClient,
+  first: Bundle,
+  source: 'prefetch' | 'fetched'
+): Promise<KeyOutcome> {
+  const whole = await fhir.allPages(first, {
+    maxEntries: MAX_RESOURCES_PER_KEY,
+    maxPages: MAX_PAGES_PER_KEY,
+  })
+  const outcome = bounded(whole, source)
+  if ('value' in outcome && nextLink(whole))
+    return { reason: `more than ${MAX_PAGES_PER_KEY} pages, too many to read` }
+  return outcome
+}
+
 /** The outcome for a value, unless it holds more resources than one key may. */
 function bounded(value: PrefetchValue, source: 'prefetch' | 'fetched'): KeyOutcome {
   const count = value?.resourceType === 'Bundle' ? (value.entry?.length ?? 0) : 0
@@ -121,11 +150,11 @@ async function gatherKey(
   if (raw === null) return { value: null, source: 'prefetch' }
   const value = sanitizeResource(raw, input.shapeReport)
   if (value && !isOperationOutcome(value)) {
-    if (value.resourceType === 'Bundle' && nextLink(value)) {
+    if (value.resourceType === 'Bundle' && nextLink(value) && !firstPageOnly(template)) {
       // first page is better than none
       if (!input.fhir) return bounded(value, 'prefetch')
       try {
-        return bounded(await input.fhir.allPages(value, MAX_RESOURCES_PER_KEY), 'prefetch')
+        return await allPages(input.fhir, value, 'prefetch')
       } catch (err) {
         return { reason: `further pages of prefetch "${key}" failed: ${why(err)}` }
       }
@@ -143,7 +172,9 @@ async function gatherKey(
   try {
     const fetched = await input.fhir.get(url)
     if (fetched.resourceType === 'Bundle')
-      return bounded(await input.fhir.allPages(fetched, MAX_RESOURCES_PER_KEY), 'fetched')
+      return firstPageOnly(template)
+        ? bounded(fetched, 'fetched')
+        : await allPages(input.fhir, fetched, 'fetched')
     if (isOperationOutcome(fetched))
       return { reason: 'FHIR server answered with an OperationOutcome' }
     return { value: fetched, source: 'fetched' }

@@ -59,6 +59,8 @@ export async function createHarness(
     CDS_TRUST: JSON.stringify(trust),
     CDS_CORS_ORIGINS: 'https://ehr.test',
     OHIF_VIEWER_URL: 'https://viewer.test',
+    // Generous, so no test depends on how busy the machine is; budget tests set their own.
+    CDS_HOOK_BUDGET_MS: '10000',
     ...env,
   })
   const logs: string[] = []
