@@ -10,6 +10,9 @@ import { http, HttpResponse } from 'msw'
 import type { Bundle, FhirResource } from 'fhir/r4'
 import { ConfigError, parseConfig } from '../src/config'
 import { contextSchemas } from '../src/protocol/request'
+import { loadServices } from '../src/discovery'
+import { assertValidDiscovery } from '../src/protocol/validate'
+import declared from '../discovery.json'
 import { loadFixtureRequest } from '../fixtures'
 import { createHarness, FHIR_BASE, fhirAuthorization } from './support/harness'
 
@@ -252,5 +255,18 @@ describe('the time budget', () => {
       parseConfig({ CDS_DEV_MODE: '1', CDS_HOOK_BUDGET_MS: '3000', CDS_FHIR_TIMEOUT_MS: '2000' })
         .fhirTimeoutMs
     ).toBe(2000)
+  })
+})
+
+describe('extension, wherever the spec allows it', () => {
+  it('is allowed on a discovery service and served as written', () => {
+    const extension = { 'org.example.model-card': { url: 'https://example.org/model', v: 3 } }
+    const document = {
+      services: declared.services.map((s, i) => (i === 0 ? { ...s, extension } : s)),
+    }
+    const services = loadServices(CANONICAL, document)
+    expect(services[0]!.extension).toEqual(extension)
+    expect(services[1]).not.toHaveProperty('extension')
+    assertValidDiscovery({ services })
   })
 })

@@ -1,8 +1,8 @@
 /**
  * @module discovery
  * Loads the services we declare from `discovery.json` (the single source of ids, hooks, titles,
- * descriptions, prefetch templates and usage requirements), validates it at start-up and
- * renames the custom imaging hook to the configured name.
+ * descriptions, prefetch templates, usage requirements and extensions), validates it at start-up
+ * and renames the custom imaging hook to the configured name.
  */
 import * as z from 'zod'
 import declared from '../../discovery.json'
@@ -35,6 +35,8 @@ const serviceSchema = z
     description: z.string().min(1),
     prefetch: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string().min(1)).optional(),
     usageRequirements: z.string().min(1).optional(),
+    /** §2.12: served as written (keys SHOULD be reverse-domain, e.g. `org.example.x`). */
+    extension: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
   .superRefine((service, ctx) => {

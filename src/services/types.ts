@@ -42,4 +42,6 @@ export interface ServiceDefinition {
   description: string
   prefetch?: Record<string, string>
   usageRequirements?: string
+  /** CDS Hooks `extension` (§2.12), served in discovery as written. */
+  extension?: Record<string, unknown>
 }
