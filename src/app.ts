@@ -73,6 +73,8 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     clinical: {
       ...defaultClinicalConfig,
       confidenceThreshold: config.confidenceThreshold,
+      dueToleranceDays: config.dueToleranceDays,
+      examCodes: config.examCodes,
       indicatorByKind: { ...defaultClinicalConfig.indicatorByKind, ...config.indicators },
     },
     findingsWindowMonths: config.findingsWindowMonths,

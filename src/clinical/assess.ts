@@ -4,6 +4,7 @@
  * Fleischner 2017 for incidental nodules in adults), its category and follow-up, and the card
  * indicator. Pure: everything it needs comes in through the finding, context and config.
  */
+import { DEFAULT_DUE_TOLERANCE_DAYS, type SiteExamCodes } from './exam-families'
 import { criticalFindingKinds, findingKindNames } from './finding-kinds'
 import { fleischnerRow, fleischnerRule } from './fleischner'
 import { lungRadsCategory, lungRadsManagement, moreSuspicious } from './lung-rads'
@@ -38,12 +39,18 @@ export interface ClinicalConfig {
   indicatorByKind: Partial<Record<FindingKind, Indicator>>
   /** Kinds that are ACR category 1 actionable findings: indicator `critical`. */
   criticalKinds: readonly FindingKind[]
+  /** Days either side of a due date an order or study still counts as the follow-up. */
+  dueToleranceDays: number
+  /** Site codes per exam family, tried before the built-in table. */
+  examCodes: SiteExamCodes
 }
 
 export const defaultClinicalConfig: ClinicalConfig = {
   confidenceThreshold: 0.5,
   indicatorByKind: {},
   criticalKinds: criticalFindingKinds,
+  dueToleranceDays: DEFAULT_DUE_TOLERANCE_DAYS,
+  examCodes: {},
 }
 
 const indicatorRank: Readonly<Record<Indicator, number>> = { info: 0, warning: 1, critical: 2 }

@@ -7,6 +7,8 @@
 export * from './types'
 export * from './codes'
 export * from './finding-kinds'
+export * from './exam-families'
+export * from './order-verdict'
 export {
   roundHalfUp,
   toTenthMm,

@@ -43,3 +43,23 @@ describe('CDS_INDICATORS', () => {
     ).toThrow(/pneumothorax, pneumoperitoneum are critical finding kinds/)
   })
 })
+
+describe('follow-up coverage settings', () => {
+  it('default to a 28-day tolerance and no site exam codes', () => {
+    const config = parseConfig(dev)
+    expect(config.dueToleranceDays).toBe(28)
+    expect(config.examCodes).toEqual({})
+  })
+
+  it('read the tolerance and site codes per family, and refuse unknown families', () => {
+    const config = parseConfig({
+      ...dev,
+      CDS_DUE_TOLERANCE_DAYS: '14',
+      CDS_EXAM_CODES: '{"tissue-sampling":[{"system":"urn:site","code":"BX"}]}',
+    })
+    expect(config.dueToleranceDays).toBe(14)
+    expect(config.examCodes).toEqual({ 'tissue-sampling': [{ system: 'urn:site', code: 'BX' }] })
+    expect(() => parseConfig({ ...dev, CDS_EXAM_CODES: '{"mri":[]}' })).toThrow(ConfigError)
+    expect(() => parseConfig({ ...dev, CDS_DUE_TOLERANCE_DAYS: '-1' })).toThrow(ConfigError)
+  })
+})

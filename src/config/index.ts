@@ -7,6 +7,11 @@
 import * as z from 'zod'
 import { parseTrustConfig, type TrustConfig } from '../auth/trust'
 import { loweredCriticalKinds } from '../clinical/assess'
+import {
+  DEFAULT_DUE_TOLERANCE_DAYS,
+  examFamilies,
+  type SiteExamCodes,
+} from '../clinical/exam-families'
 import { findingKinds, type FindingKind } from '../clinical/types'
 import { IMAGING_HOOK } from '../discovery'
 
@@ -80,6 +85,13 @@ export const envSchema = z.object({
   ).optional(),
   CDS_INDICATORS: json(z.partialRecord(findingKind, indicator)).optional(),
   CDS_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+  CDS_DUE_TOLERANCE_DAYS: int(0, 180).default(DEFAULT_DUE_TOLERANCE_DAYS),
+  CDS_EXAM_CODES: json(
+    z.partialRecord(
+      z.enum(examFamilies),
+      z.array(z.object({ system: z.string().min(1), code: z.string().min(1) })).max(100)
+    )
+  ).optional(),
   CDS_FINDINGS_WINDOW_MONTHS: int(1, 240).default(24),
   CDS_SOURCE_LABEL: z.string().min(1).max(100).default('imaging-cds: AI imaging findings'),
   CDS_SOURCE_URL: httpUrl.optional(),
@@ -105,6 +117,10 @@ export interface AppConfig {
   orderCodes: NonNullable<Env['CDS_ORDER_CODES']>
   indicators: Partial<Record<FindingKind, 'info' | 'warning' | 'critical'>>
   confidenceThreshold: number
+  /** Days either side of a due date an order or study still counts as the follow-up. */
+  dueToleranceDays: number
+  /** Site codes per exam family (tissue sampling and referral exist only here). */
+  examCodes: SiteExamCodes
   findingsWindowMonths: number
   source: { label: string; url?: string }
   port: number
@@ -197,6 +213,8 @@ export function parseConfig(vars: Record<string, string | undefined>): AppConfig
     orderCodes: env.CDS_ORDER_CODES ?? {},
     indicators: env.CDS_INDICATORS ?? {},
     confidenceThreshold: env.CDS_CONFIDENCE_THRESHOLD,
+    dueToleranceDays: env.CDS_DUE_TOLERANCE_DAYS,
+    examCodes: env.CDS_EXAM_CODES ?? {},
     findingsWindowMonths: env.CDS_FINDINGS_WINDOW_MONTHS,
     source: {
       label: env.CDS_SOURCE_LABEL,
