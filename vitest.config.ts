@@ -11,6 +11,8 @@ export default defineConfig({
       'stack/**/*.test.ts',
     ],
     exclude: ['test/worker/**', 'node_modules/**'],
+    // Builds dist/ once, so tests run the artefact operators run (`node dist/node.js`).
+    globalSetup: ['test/support/build-node.global.ts'],
     testTimeout: 20000,
     hookTimeout: 60000,
   },

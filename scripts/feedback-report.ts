@@ -9,8 +9,8 @@
 import { existsSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { DEFAULT_FEEDBACK_DB } from '../src/node'
 import {
+  DEFAULT_FEEDBACK_DB,
   readFeedbackReport,
   type FeedbackReport,
   type ReportRow,

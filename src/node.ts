@@ -9,14 +9,16 @@
  * and says so at start-up. Read it with `npm run feedback:report`.
  */
 import { readFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
 import { serve } from '@hono/node-server'
 import { createApp, type AppDeps } from './app'
 import { ConfigError, parseConfig, type AppConfig } from './config'
 import { createLogger, type Logger } from './log'
-import { openSqliteFeedbackSink, type SqliteFeedbackSink } from './node/feedback-sqlite'
-
-/** Where feedback is stored when CDS_FEEDBACK_DB is not set (relative to the working directory). */
-export const DEFAULT_FEEDBACK_DB = 'data/feedback.sqlite'
+import {
+  DEFAULT_FEEDBACK_DB,
+  openSqliteFeedbackSink,
+  type SqliteFeedbackSink,
+} from './node/feedback-sqlite'
 
 /** Reads configuration from `env`, loading the trust file named by CDS_TRUST_FILE. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -123,4 +125,4 @@ async function main() {
   process.once('SIGINT', () => stop('SIGINT'))
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) void main()
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main()

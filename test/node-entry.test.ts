@@ -1,5 +1,6 @@
 /**
- * The Node runtime entry as an operator runs it: `tsx src/node.ts` with environment variables,
+ * The Node runtime entry as an operator runs it: the built `node dist/node.js` (no TypeScript
+ * toolchain at run time; the suite's global setup builds it) with environment variables,
  * over real HTTP. Configuration errors are named; SIGTERM drains in-flight requests.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -10,10 +11,8 @@ import { startFhirServer, type FhirTestServer } from '../demo/fhir-server'
 import { imagingStudyCompleteRequest, loadFixtureResources } from '../fixtures'
 import { expectValidResponse } from './support/validate-responses'
 
-const tsx = 'node_modules/.bin/tsx'
-
 function run(env: Record<string, string>) {
-  const child = spawn(tsx, ['src/node.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/node.js'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -17,6 +17,9 @@ import type { CardMeta } from '../cards/types'
 import type { FindingKind } from '../clinical/types'
 import type { Logger } from '../log'
 
+/** Where feedback is stored when CDS_FEEDBACK_DB is not set (relative to the working directory). */
+export const DEFAULT_FEEDBACK_DB = 'data/feedback.sqlite'
+
 /** One stored outcome as read back (no comment text: only whether there was one). */
 export interface StoredOutcome {
   service: string
