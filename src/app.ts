@@ -4,7 +4,7 @@
  * limits, discovery, the hook services and feedback. Runtime entries (src/node.ts,
  * src/worker.ts) parse configuration and pass it in; nothing here reads the environment.
  */
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { cors } from 'hono/cors'
 import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
@@ -31,6 +31,8 @@ import { listIssues } from './protocol/request'
 import { defaultOrderCodes, type CardOptions } from './cards/types'
 import { defaultClinicalConfig } from './clinical'
 import type { Fetch } from './fhir/client'
+import { noopObserver, type Endpoint, type FhirReadOutcome, type Observer } from './observe'
+import type { ServiceDefinition } from './services/types'
 
 export interface AppDeps {
   /** Outgoing HTTP for FHIR reads and JWKS; the runtime's global fetch by default. */
@@ -40,18 +42,43 @@ export interface AppDeps {
   replayStore?: ReplayStore
   /** Clock for card dates (tests pin it). */
   now?: () => Date
+  /** Receives counts and timings for metrics (src/observe); nothing is counted without one. */
+  observer?: Observer
+  /**
+   * Readiness checks beyond the trust keys, by name (`redis`, `postgres`): each resolves true when
+   * its dependency answers. `/readyz` runs them all.
+   */
+  readiness?: Record<string, () => Promise<boolean>>
 }
 
 /** Feedback entries accepted in one call: one per card of a response, a handful in practice. */
 const MAX_FEEDBACK_ITEMS = 1000
 
-type Env = { Variables: { caller: Caller; logger: Logger; requestId: string } }
+type Env = {
+  Variables: {
+    caller: Caller
+    logger: Logger
+    requestId: string
+    /** The service a hook or feedback call reached (for metrics). */
+    service?: { definition: ServiceDefinition; endpoint: 'service' | 'feedback' }
+  }
+}
+
+/** The metrics label of a request that reached no service (never the raw path: it is client text). */
+function endpointOf(path: string): Endpoint {
+  if (path === '/cds-services') return 'discovery'
+  if (path === '/healthz' || path === '/readyz') return 'health'
+  return 'other'
+}
 
 export function createApp(config: AppConfig, deps: AppDeps = {}) {
   const rootLogger = deps.logger ?? createLogger({ level: config.logLevel })
   const fetchImpl: Fetch = deps.fetch ?? ((input, init) => fetch(input, init))
   const feedbackSink = deps.feedbackSink ?? createMemoryFeedbackSink(rootLogger)
   const now = deps.now ?? (() => new Date())
+  const observer = deps.observer ?? noopObserver
+  const onFhirRead = (outcome: FhirReadOutcome, seconds: number) =>
+    observer.fhirRead(outcome, seconds)
   // Computed once: the services, their handlers, the verifier with its cached keys.
   const services = loadServices(config.imagingHook)
   for (const service of services) {
@@ -94,16 +121,25 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
   )
   app.use('*', requestId())
   app.use('*', async function requestLog(c, next) {
-    const started = Date.now()
+    const started = performance.now()
     const logger = rootLogger.child({ requestId: c.get('requestId') })
     c.set('logger', logger)
     await next()
+    const ms = performance.now() - started
+    const service = c.get('service')
+    observer.request(
+      service?.endpoint ?? endpointOf(c.req.path),
+      service?.definition.id ?? '',
+      service?.definition.hook ?? '',
+      c.res.status,
+      ms / 1000
+    )
     // The route pattern, never the raw URL: query strings and ids stay out of the log.
     logger.info('http.request', {
       method: c.req.method,
       route: c.req.routePath,
       status: c.res.status,
-      ms: Date.now() - started,
+      ms: Math.round(ms),
     })
   })
 
@@ -117,7 +153,24 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
   )
 
   // Hono's '/cds-services/*' also matches '/cds-services' itself: one registration covers all.
-  app.use('/cds-services/*', cdsAuth({ verifier, devMode: config.devMode, logger: rootLogger }))
+  // Ready to take traffic: the trust keys are at hand and every configured store answers.
+  // Names and booleans only; 503 while anything is missing, so a load balancer skips this instance.
+  const readiness: Record<string, () => Promise<boolean>> = {
+    ...(verifier ? { trustKeys: () => verifier.keysReady() } : {}),
+    ...deps.readiness,
+  }
+  app.get('/readyz', async (c) => {
+    const names = Object.keys(readiness)
+    const states = await Promise.all(names.map((name) => readiness[name]!().catch(() => false)))
+    const checks = Object.fromEntries(names.map((name, i) => [name, states[i] ? 'ok' : 'down']))
+    const ready = states.every(Boolean)
+    return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503)
+  })
+
+  app.use(
+    '/cds-services/*',
+    cdsAuth({ verifier, devMode: config.devMode, logger: rootLogger, observer })
+  )
   app.use(
     '/cds-services/*',
     bodyLimit({
@@ -132,6 +185,7 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
 
   app.post('/cds-services/:id', async (c) => {
     const service = findService(c.req.param('id'))
+    c.set('service', { definition: service, endpoint: 'service' })
     const body = await readJson(c.req.raw)
     const result = await invokeService(service, handlers[service.id]!, body, c.get('caller'), {
       fetch: fetchImpl,
@@ -140,30 +194,52 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
       fhirTimeoutMs: config.fhirTimeoutMs,
       cardOptions: () => ({ ...baseCardOptions, now: now() }),
       logger: c.get('logger'),
+      onFhirRead,
     })
+    const kinds = new Map(result.meta.map((meta) => [meta.uuid, meta.findingKind]))
+    for (const card of result.cards) {
+      observer.card(service.id, card.indicator, (card.uuid && kinds.get(card.uuid)) || 'none')
+    }
     if (result.meta.length > 0) await feedbackSink.cardsIssued(service.id, result.meta)
     return c.json({ cards: result.cards })
   })
 
   app.post('/cds-services/:id/feedback', async (c) => {
     const service = findService(c.req.param('id'))
+    c.set('service', { definition: service, endpoint: 'feedback' })
     const body = await readJson(c.req.raw)
     // Counted before validation: a million items would be a million problems to list.
     const entries = (body as { feedback?: unknown } | null)?.feedback
-    if (Array.isArray(entries) && entries.length > MAX_FEEDBACK_ITEMS)
+    const rejected = Array.isArray(entries) ? entries.length : 1
+    if (Array.isArray(entries) && entries.length > MAX_FEEDBACK_ITEMS) {
+      observer.feedback(service.id, 'rejected', rejected)
       throw badRequest(`Invalid feedback: at most ${MAX_FEEDBACK_ITEMS} entries in one call`)
+    }
     const checked = validateFeedbackRequest(body)
-    if (!checked.ok) throw badRequest(`Invalid feedback: ${listIssues(checked.errors)}`)
+    if (!checked.ok) {
+      observer.feedback(service.id, 'rejected', rejected)
+      throw badRequest(`Invalid feedback: ${listIssues(checked.errors)}`)
+    }
     const items = (body as { feedback: FeedbackItem[] }).feedback
-    await feedbackSink.record(service.id, items)
+    let outcome: { stored: number; duplicates: number }
+    try {
+      outcome = await feedbackSink.record(service.id, items)
+    } catch (err) {
+      observer.feedback(service.id, 'failed', items.length)
+      throw err
+    }
+    observer.feedback(service.id, 'stored', outcome.stored)
+    observer.feedback(service.id, 'duplicate', outcome.duplicates)
     return c.json({})
   })
 
-  app.notFound(() => {
-    throw notFound('No such endpoint')
-  })
+  // Answered here rather than thrown: a throw from the not-found handler would skip the request
+  // log and metrics middleware.
+  app.notFound((c) => answerError(notFound('No such endpoint'), c))
 
-  app.onError((err, c) => {
+  app.onError(answerError)
+
+  function answerError(err: Error, c: Context<Env>) {
     const logger = c.get('logger') ?? rootLogger
     if (err instanceof CdsError) {
       // RFC 6750: say which scheme is expected, nothing about what was wrong.
@@ -185,7 +261,7 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     // The error's name only: messages can carry request data.
     logger.error('http.unhandled', { error: err.name })
     return c.json(operationOutcome('Internal error', 'exception'), 500)
-  })
+  }
 
   function findService(id: string) {
     const service = services.find((s) => s.id === id)

@@ -7,11 +7,19 @@
  * Feedback is kept in SQLite at CDS_FEEDBACK_DB (default `data/feedback.sqlite` under the working
  * directory), so outcomes survive restarts; `CDS_FEEDBACK_DB=:memory:` keeps them in memory only,
  * and says so at start-up. Read it with `npm run feedback:report`.
+ *
+ * Node-only settings, read here (docs/operations.md): CDS_REPLAY_STORE (`memory`, the default, or
+ * `redis://...` shared by every instance) and CDS_REPLAY_STORE_FAILURE (`closed`, the default:
+ * 401 while Redis is unreachable; or `open`); CDS_METRICS_PORT / CDS_METRICS_HOST (Prometheus
+ * `/metrics` on a port of its own, loopback by default) and CDS_METRICS_TOKEN (`/metrics` on the
+ * service's port, behind that bearer token).
  */
 import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { serve } from '@hono/node-server'
+import * as z from 'zod'
 import { createApp, type AppDeps } from './app'
+import { createMemoryReplayStore, failOpenReplayStore, type ReplayStore } from './auth/replay'
 import { ConfigError, parseConfig, type AppConfig } from './config'
 import { createLogger, type Logger } from './log'
 import {
@@ -19,6 +27,8 @@ import {
   openSqliteFeedbackSink,
   type SqliteFeedbackSink,
 } from './node/feedback-sqlite'
+import { createMetrics, metricsHandler, pathOf, type Metrics } from './node/metrics'
+import { createRedisReplayStore, redactUrl } from './node/replay-redis'
 
 /** Reads configuration from `env`, loading the trust file named by CDS_TRUST_FILE. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -59,13 +69,152 @@ export function feedbackSinkFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Sql
   return sink
 }
 
-export interface RunningServer {
-  url: string
+/** Node-only settings (the core's configuration is in src/config). */
+const nodeEnvSchema = z.object({
+  CDS_REPLAY_STORE: z
+    .string()
+    .regex(/^(memory|rediss?:\/\/.+)$/, 'must be memory or a redis:// (rediss://) URL')
+    .default('memory'),
+  CDS_REPLAY_STORE_FAILURE: z.enum(['closed', 'open']).default('closed'),
+  CDS_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  CDS_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  CDS_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+})
+
+export type NodeOptions = z.infer<typeof nodeEnvSchema>
+
+/** Parses the Node-only settings; a ConfigError names each bad variable. */
+export function nodeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): NodeOptions {
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([name, v]) => name in nodeEnvSchema.shape && v?.trim())
+  )
+  const parsed = nodeEnvSchema.safeParse(defined)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
+  }
+  return parsed.data
+}
+
+/** Where /metrics is served: a port of its own, or the service's port behind a token. */
+export interface MetricsServing {
+  metrics: Metrics
+  port?: number
+  host: string
+  token?: string
+}
+
+/** What the Node entry opens besides the app: stores, metrics. `close()` releases them. */
+export interface NodeRuntime {
+  deps: AppDeps
+  metrics?: MetricsServing
   close(): Promise<void>
 }
 
-/** Starts the service; resolves once it is listening. */
-export function startServer(config: AppConfig, deps: AppDeps = {}): Promise<RunningServer> {
+/**
+ * Opens the feedback store, the replay store and metrics as the environment says, and says in the
+ * log which were chosen (and what a Redis failure does).
+ */
+export function nodeRuntimeFromEnv(
+  env: NodeJS.ProcessEnv,
+  config: AppConfig,
+  logger: Logger
+): NodeRuntime {
+  const options = nodeOptionsFromEnv(env)
+  const closers: (() => void | Promise<void>)[] = []
+  const readiness: Record<string, () => Promise<boolean>> = {}
+  const metrics =
+    options.CDS_METRICS_PORT !== undefined || options.CDS_METRICS_TOKEN
+      ? createMetrics()
+      : undefined
+  const observer = metrics?.observer
+
+  const feedbackSink = feedbackSinkFromEnv(env, logger)
+  closers.push(() => feedbackSink.close())
+
+  let replayStore: ReplayStore
+  if (options.CDS_REPLAY_STORE === 'memory') {
+    replayStore = createMemoryReplayStore()
+    if (config.trust)
+      logger.info('startup.replay_store', { store: 'memory', scope: 'this instance' })
+  } else {
+    const redis = createRedisReplayStore({ url: options.CDS_REPLAY_STORE, logger })
+    closers.push(() => redis.close())
+    readiness.redis = () => redis.ping()
+    const failure = options.CDS_REPLAY_STORE_FAILURE
+    replayStore =
+      failure === 'open'
+        ? failOpenReplayStore(redis, () => {
+            logger.warn('auth.replay_unchecked', { reason: 'replay_store_unavailable' })
+          })
+        : redis
+    logger.info('startup.replay_store', {
+      store: 'redis',
+      url: redactUrl(options.CDS_REPLAY_STORE),
+      onFailure:
+        failure === 'open'
+          ? 'open: while Redis is unreachable, tokens are accepted without the replay check'
+          : 'closed: while Redis is unreachable, JWT-authenticated calls are refused with 401',
+    })
+  }
+
+  return {
+    deps: {
+      feedbackSink,
+      replayStore,
+      readiness,
+      ...(observer ? { observer } : {}),
+    },
+    ...(metrics
+      ? {
+          metrics: {
+            metrics,
+            host: options.CDS_METRICS_HOST,
+            ...(options.CDS_METRICS_PORT !== undefined ? { port: options.CDS_METRICS_PORT } : {}),
+            ...(options.CDS_METRICS_TOKEN ? { token: options.CDS_METRICS_TOKEN } : {}),
+          },
+        }
+      : {}),
+    async close() {
+      for (const close of closers.reverse()) await close()
+    },
+  }
+}
+
+export interface RunningServer {
+  url: string
+  /** Where /metrics is served on a port of its own, when it is. */
+  metricsUrl?: string
+  close(): Promise<void>
+}
+
+type Listening = ReturnType<typeof serve>
+
+const urlOf = (info: { address: string; family: string; port: number }) =>
+  `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`
+
+/** Closes a server once its in-flight requests have finished. */
+function drain(server: Listening): Promise<void> {
+  return new Promise<void>((done) => {
+    // Idle keep-alive sockets would hold close() open: close them now and as each
+    // in-flight request finishes (its socket turns idle), until the server has closed.
+    const sweep = setInterval(() => {
+      if ('closeIdleConnections' in server) server.closeIdleConnections()
+    }, 50)
+    server.close(() => {
+      clearInterval(sweep)
+      done()
+    })
+    if ('closeIdleConnections' in server) server.closeIdleConnections()
+  })
+}
+
+/** Starts the service (and /metrics when asked); resolves once it is listening. */
+export async function startServer(
+  config: AppConfig,
+  deps: AppDeps = {},
+  options: { metrics?: MetricsServing } = {}
+): Promise<RunningServer> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel })
   if (config.devMode) {
     logger.warn('startup.dev_mode', {
@@ -74,51 +223,69 @@ export function startServer(config: AppConfig, deps: AppDeps = {}): Promise<Runn
     })
   }
   const app = createApp(config, { ...deps, logger })
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-      const url = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`
-      logger.info('startup.listening', {
-        url,
-        publicUrl: config.publicUrl,
-        devMode: config.devMode,
-      })
-      resolve({
-        url,
-        close: () =>
-          new Promise<void>((done) => {
-            // Idle keep-alive sockets would hold close() open: close them now and as each
-            // in-flight request finishes (its socket turns idle), until the server has closed.
-            const sweep = setInterval(() => {
-              if ('closeIdleConnections' in server) server.closeIdleConnections()
-            }, 50)
-            server.close(() => {
-              clearInterval(sweep)
-              done()
-            })
-            if ('closeIdleConnections' in server) server.closeIdleConnections()
-          }),
-      })
+  const { metrics } = options
+  let fetchHandler = app.fetch
+  let metricsServer: { server: Listening; url: string } | undefined
+  if (metrics?.port !== undefined) {
+    const serveMetrics = metricsHandler(metrics.metrics, metrics.token)
+    metricsServer = await new Promise((resolve) => {
+      const server = serve(
+        { fetch: serveMetrics, hostname: metrics.host, port: metrics.port! },
+        (info) => resolve({ server, url: urlOf(info) })
+      )
     })
+    logger.info('startup.metrics', {
+      url: `${metricsServer!.url}/metrics`,
+      token: metrics.token !== undefined,
+    })
+  } else if (metrics?.token) {
+    // Behind the token on the service's own port.
+    const serveMetrics = metricsHandler(metrics.metrics, metrics.token)
+    fetchHandler = (request, ...rest) =>
+      pathOf(request.url) === '/metrics' ? serveMetrics(request) : app.fetch(request, ...rest)
+    logger.info('startup.metrics', { path: '/metrics', token: true })
+  }
+  return new Promise((resolve) => {
+    const server = serve(
+      { fetch: fetchHandler, hostname: config.host, port: config.port },
+      (info) => {
+        const url = urlOf(info)
+        logger.info('startup.listening', {
+          url,
+          publicUrl: config.publicUrl,
+          devMode: config.devMode,
+        })
+        resolve({
+          url,
+          ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
+          close: async () => {
+            await Promise.all([drain(server), metricsServer && drain(metricsServer.server)])
+          },
+        })
+      }
+    )
   })
 }
 
 async function main() {
   let config: AppConfig
-  let feedbackSink: SqliteFeedbackSink
+  let runtime: NodeRuntime
   try {
     config = configFromEnv()
-    feedbackSink = feedbackSinkFromEnv(process.env, createLogger({ level: config.logLevel }))
+    runtime = nodeRuntimeFromEnv(process.env, config, createLogger({ level: config.logLevel }))
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : err)
     process.exit(1)
   }
-  const running = await startServer(config, { feedbackSink })
+  const running = await startServer(config, runtime.deps, {
+    ...(runtime.metrics ? { metrics: runtime.metrics } : {}),
+  })
   const stop = (signal: string) => {
     console.error(JSON.stringify({ level: 'info', event: 'shutdown.draining', signal }))
-    running.close().then(() => {
-      feedbackSink.close()
-      process.exit(0)
-    })
+    running
+      .close()
+      .then(() => runtime.close())
+      .then(() => process.exit(0))
     setTimeout(() => process.exit(0), 10_000).unref()
   }
   process.once('SIGTERM', () => stop('SIGTERM'))

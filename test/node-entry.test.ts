@@ -3,34 +3,16 @@
  * toolchain at run time; the suite's global setup builds it) with environment variables,
  * over real HTTP. Configuration errors are named; SIGTERM drains in-flight requests.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFhirServer, type FhirTestServer } from '../demo/fhir-server'
 import { imagingStudyCompleteRequest, loadFixtureResources } from '../fixtures'
 import { expectValidResponse } from './support/validate-responses'
+import { listening, runService } from './support/service-process'
 
-function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/node.js'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout!.on('data', (d) => (out += d))
-  child.stderr!.on('data', (d) => (out += d))
-  return { child, output: () => out }
-}
-
-async function listening(proc: ReturnType<typeof run>): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const match = proc.output().match(/"event":"startup.listening","url":"([^"]+)"/)
-    if (match) return match[1]!
-    if (proc.child.exitCode !== null) throw new Error(`exited: ${proc.output()}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`did not start: ${proc.output()}`)
-}
+const run = runService
 
 describe('configuration errors', () => {
   it('refuses to start without a trust file outside development mode, saying why', async () => {

@@ -26,6 +26,8 @@ export class KeySourceError extends Error {
 /** Resolves the verification key for a token's protected header. */
 export interface KeySource {
   getKey(header: JWSHeaderParameters): Promise<CryptoKey>
+  /** True when keys are at hand (pinned, or fetched; fetches them if not, within the cooldown). */
+  ready(): Promise<boolean>
 }
 
 export interface RemoteJwksOptions {
@@ -66,7 +68,7 @@ async function select(local: LocalSet, header: JWSHeaderParameters): Promise<Cry
 /** Keys pinned in the trust file. */
 export function createPinnedKeySource(jwks: JSONWebKeySet): KeySource {
   const local = createLocalJWKSet(jwks)
-  return { getKey: (header) => select(local, header) }
+  return { getKey: (header) => select(local, header), ready: async () => true }
 }
 
 /**
@@ -184,7 +186,12 @@ export function createRemoteKeySource(url: string, options: RemoteJwksOptions = 
     }
   }
 
-  return { getKey }
+  async function ready(): Promise<boolean> {
+    if (!local || now() - loadedAt >= maxAgeMs) await refresh()
+    return local !== undefined
+  }
+
+  return { getKey, ready }
 }
 
 /** The key source for one trusted issuer: pinned keys or its configured JWKS URL. */

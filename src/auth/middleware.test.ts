@@ -139,6 +139,7 @@ describe('cdsAuth', () => {
   it('turns unexpected verifier failures into a 401 too', async () => {
     const broken: JwtVerifier = {
       verify: () => Promise.reject(new RangeError('store down')),
+      keysReady: async () => true,
     }
     const { app, lines } = makeApp({ verifier: broken })
     const res = await call(app, '/cds-services', bearer(await makeToken(key)))

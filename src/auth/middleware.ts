@@ -6,6 +6,7 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import type { Logger } from '../log'
+import { noopObserver, type Observer } from '../observe'
 import { unauthorized } from '../protocol/outcome'
 import { AuthError, type AuthFailure, type Caller, type JwtVerifier } from './verify'
 
@@ -25,6 +26,8 @@ export interface CdsAuthOptions {
   /** Accept calls without Authorization (the caller becomes {@link devCaller}). Never in production. */
   devMode: boolean
   logger: Logger
+  /** Counts rejections by reason (metrics). */
+  observer?: Observer
 }
 
 /** The caller of an unauthenticated request in dev mode: may use any FHIR server. */
@@ -43,6 +46,7 @@ export const cdsAuth = (
   options: CdsAuthOptions
 ): MiddlewareHandler<{ Variables: AuthVariables }> => {
   const { verifier, devMode, logger } = options
+  const observer = options.observer ?? noopObserver
   if (!verifier && !devMode) {
     throw new Error('cdsAuth: a JWT verifier (trust file) is required unless dev mode is on')
   }
@@ -53,6 +57,7 @@ export const cdsAuth = (
     const reject = (reason: AuthFailure, iss?: string): never => {
       // iss is unverified and attacker-chosen: cap it. The token itself is never logged.
       logger.warn('auth.rejected', { reason, iss: iss?.slice(0, 200), path })
+      observer.authRejected(reason)
       throw unauthorized()
     }
 

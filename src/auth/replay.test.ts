@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createMemoryReplayStore } from './replay'
+import { createMemoryReplayStore, failOpenReplayStore, type ReplayStore } from './replay'
 
 describe('createMemoryReplayStore', () => {
   it('says true for a new id and false for a repeat before it expires', async () => {
@@ -51,5 +51,24 @@ describe('createMemoryReplayStore', () => {
 
   it('rejects a nonsensical size', () => {
     expect(() => createMemoryReplayStore({ maxEntries: 0 })).toThrow(/maxEntries/)
+  })
+})
+
+describe('failOpenReplayStore', () => {
+  it('accepts the token when the store fails, and says so each time', async () => {
+    const failures: unknown[] = []
+    const down: ReplayStore = { checkAndRemember: () => Promise.reject(new Error('down')) }
+    const store = failOpenReplayStore(down, (err) => failures.push(err))
+    expect(await store.checkAndRemember('a', 5_000)).toBe(true)
+    expect(await store.checkAndRemember('a', 5_000)).toBe(true)
+    expect(failures).toHaveLength(2)
+  })
+
+  it("passes the store's answers through while it works", async () => {
+    const store = failOpenReplayStore(createMemoryReplayStore({ now: () => 1_000 }), () => {
+      throw new Error('not called')
+    })
+    expect(await store.checkAndRemember('a', 5_000)).toBe(true)
+    expect(await store.checkAndRemember('a', 5_000)).toBe(false)
   })
 })

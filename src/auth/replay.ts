@@ -69,3 +69,32 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
     },
   }
 }
+
+/**
+ * What a shared replay store does when it cannot answer (Redis unreachable, a timeout):
+ * `closed` refuses the call (the verifier answers 401, reason `replay_store_unavailable`);
+ * `open` accepts the token unchecked for replay, so hooks keep answering at the price of replay
+ * protection while the store is down. Closed is the default.
+ */
+export type ReplayFailurePolicy = 'closed' | 'open'
+
+/**
+ * Wraps a shared store so that its failures accept the token instead of refusing it, calling
+ * `onFailure` each time (to log and count). Everything else about the store is unchanged.
+ * @example const store = failOpenReplayStore(redisStore, () => logger.warn('auth.replay_fail_open'))
+ */
+export function failOpenReplayStore(
+  store: ReplayStore,
+  onFailure: (err: unknown) => void
+): ReplayStore {
+  return {
+    async checkAndRemember(jti, expiresAtMs) {
+      try {
+        return await store.checkAndRemember(jti, expiresAtMs)
+      } catch (err) {
+        onFailure(err)
+        return true
+      }
+    },
+  }
+}

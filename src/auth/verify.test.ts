@@ -226,6 +226,16 @@ describe('createJwtVerifier: rejections', () => {
     expect(await reasonOf(v.verify(token, '/cds-services'))).toBe('replayed_jti')
   })
 
+  it('refuses the token when the replay store cannot answer (fail closed)', async () => {
+    const replayStore: ReplayStore = {
+      checkAndRemember: () => Promise.reject(new Error('connection refused')),
+    }
+    const token = await makeToken(es)
+    expect(await reasonOf(verifier({ replayStore }).verify(token, '/cds-services'))).toBe(
+      'replay_store_unavailable'
+    )
+  })
+
   it('remembers the jti until exp + skew', async () => {
     const seen: [string, number][] = []
     const replayStore: ReplayStore = {

@@ -48,6 +48,7 @@ export type AuthFailure =
   | 'jwks_unavailable'
   | 'bad_signature'
   | 'replayed_jti'
+  | 'replay_store_unavailable'
   | 'internal_error'
 
 export class AuthError extends Error {
@@ -95,6 +96,8 @@ export interface JwtVerifier {
    * @throws AuthError
    */
   verify(token: string, requestPath: string): Promise<Caller>
+  /** True when every trusted issuer's keys are at hand (for readiness checks). */
+  keysReady(): Promise<boolean>
 }
 
 // Three base64url parts; the signature part is never empty for the algorithms we accept.
@@ -216,10 +219,14 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     }
 
     // Only now, so forged tokens cannot burn jti values. Scoped per issuer: jti is unique per issuer.
-    const fresh = await replayStore.checkAndRemember(
-      JSON.stringify([iss, jti]),
-      (exp + skew) * 1000
-    )
+    // A store that cannot answer (Redis down) fails closed: a 401, never an unchecked token.
+    // Failing open is a wrapper the operator chooses (`failOpenReplayStore`).
+    let fresh: boolean
+    try {
+      fresh = await replayStore.checkAndRemember(JSON.stringify([iss, jti]), (exp + skew) * 1000)
+    } catch {
+      return fail('replay_store_unavailable')
+    }
     if (!fresh) fail('replayed_jti')
 
     return {
@@ -230,5 +237,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     }
   }
 
-  return { verify }
+  async function keysReady(): Promise<boolean> {
+    const states = await Promise.all([...issuers.values()].map((issuer) => issuer.keys.ready()))
+    return states.every(Boolean)
+  }
+
+  return { verify, keysReady }
 }

@@ -9,6 +9,7 @@
  */
 import type { Bundle, FhirResource } from 'fhir/r4'
 import { sanitizeResource, type ShapeReport } from './shape'
+import type { FhirReadOutcome } from '../observe'
 
 export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
 
@@ -31,6 +32,8 @@ export interface FhirClientOptions {
   maxConcurrent?: number
   /** Tallies what the shape check left out of each response (for the hook's log line). */
   shapeReport?: ShapeReport
+  /** Told how each request ended and how long it took, in seconds (metrics). */
+  onRead?: (outcome: FhirReadOutcome, seconds: number) => void
 }
 
 /** Why a FHIR request failed, in words safe to log and to put in an OperationOutcome. */
@@ -54,6 +57,14 @@ export interface FhirClient {
    * `maxEntries`; the result keeps a `next` link only then, when pages were left unread.
    */
   allPages(bundle: Bundle, limits?: { maxEntries?: number; maxPages?: number }): Promise<Bundle>
+}
+
+/** How a failed request ended, for metrics: the status class, a timeout, or anything else. */
+function readOutcome(err: unknown, signal: AbortSignal): FhirReadOutcome {
+  if (signal.aborted) return 'timeout'
+  const status = err instanceof FhirRequestError ? err.status : undefined
+  if (status !== undefined) return status >= 500 ? 'http_5xx' : 'http_4xx'
+  return 'error'
 }
 
 export function createFhirClient(options: FhirClientOptions): FhirClient {
@@ -97,8 +108,14 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
     const onDeadline = () => controller.abort(deadline?.reason)
     if (deadline?.aborted) onDeadline()
     else deadline?.addEventListener('abort', onDeadline, { once: true })
+    const began = options.onRead ? performance.now() : 0
     try {
-      return await fetchResource(url, controller.signal)
+      const resource = await fetchResource(url, controller.signal)
+      options.onRead?.('ok', (performance.now() - began) / 1000)
+      return resource
+    } catch (err) {
+      options.onRead?.(readOutcome(err, controller.signal), (performance.now() - began) / 1000)
+      throw err
     } finally {
       clearTimeout(timer)
       deadline?.removeEventListener('abort', onDeadline)

@@ -5,7 +5,12 @@
  * may be called, gather prefetch within the time budget, answer 412 when required data cannot be
  * had, run the handler. Failures are thrown as CdsErrors and turned into responses in one place.
  */
-import { createFhirClient, type Fetch, type FhirClient } from '../fhir/client'
+import {
+  createFhirClient,
+  type Fetch,
+  type FhirClient,
+  type FhirClientOptions,
+} from '../fhir/client'
 import { gatherPrefetch } from '../prefetch'
 import { badRequest, preconditionFailed } from '../protocol/outcome'
 import {
@@ -28,6 +33,8 @@ export interface InvokeDeps {
   fhirTimeoutMs: number
   cardOptions: () => CardOptions
   logger: Logger
+  /** Told how each FHIR read ended and how long it took (metrics). */
+  onFhirRead?: FhirClientOptions['onRead']
 }
 
 export async function invokeService(
@@ -133,5 +140,6 @@ function fhirClientFor(
     fetch: deps.fetch,
     timeoutMs: deps.fhirTimeoutMs,
     deadline,
+    ...(deps.onFhirRead ? { onRead: deps.onFhirRead } : {}),
   })
 }
