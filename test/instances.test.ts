@@ -103,9 +103,9 @@ describe.skipIf(!redisUrl)('two instances sharing a Redis replay store', () => {
     expect(res.headers.get('content-type')).toContain('text/plain')
     const text = await res.text()
     expect(text).toMatch(
-      /cds_http_requests_total\{service="imaging-ai-findings",hook="imaging-study-complete",status="200"\} [1-9]/
+      /cds_http_requests_total\{endpoint="service",service="imaging-ai-findings",hook="[a-z.-]*imaging-study-complete",status="200"\} [1-9]/
     )
-    expect(text).toMatch(/cds_http_request_duration_seconds_bucket\{le="0.005",service=/)
+    expect(text).toMatch(/cds_http_request_duration_seconds_bucket\{le="0.005",endpoint="service"/)
     expect(text).toMatch(
       /cds_cards_total\{service="imaging-ai-findings",indicator="warning",finding_kind="pulmonary-nodule"\} [1-9]/
     )

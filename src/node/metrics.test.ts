@@ -38,7 +38,7 @@ describe('metrics', () => {
   })
 
   it('counts requests by service, hook and status, with latency', () => {
-    const hook = 'service="imaging-ai-findings",hook="imaging-study-complete"'
+    const hook = 'service="imaging-ai-findings",hook="org.imaging-cds.imaging-study-complete"'
     expect(text).toContain(`cds_http_requests_total{endpoint="service",${hook},status="200"} 1`)
     expect(text).toContain(`cds_http_requests_total{endpoint="feedback",${hook},status="200"} 1`)
     expect(text).toContain(
