@@ -3,6 +3,7 @@
  * Decides whether the service may call the `fhirServer` a client names. Without this check any
  * client could point the service (and the client's access token) at a host of its choosing.
  */
+import { trimTrailingSlashes } from '../text/index'
 import { parseFhirServerBase, parseHttpUrl, type FhirServerBase } from './url'
 import type { Caller } from './verify'
 
@@ -43,7 +44,7 @@ export function allowedFhirBase(caller: Caller, fhirServer: string): string | un
       const base = baseOf(entry)
       return base !== undefined && within(base, target)
     })
-  return allowed ? `${target.origin}${target.pathname.replace(/\/+$/, '')}` : undefined
+  return allowed ? `${target.origin}${trimTrailingSlashes(target.pathname)}` : undefined
 }
 
 /**

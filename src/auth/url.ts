@@ -4,6 +4,7 @@
  * as parsed WHATWG URLs (scheme, host, port, path), never as raw strings, so case, default ports and
  * dot segments cannot be used to slip past a prefix check.
  */
+import { trimTrailingSlashes } from '../text/index'
 
 /** Parses an absolute http(s) URL without credentials or fragment; undefined when it is not one. */
 export function parseHttpUrl(value: string): URL | undefined {
@@ -56,6 +57,6 @@ export function parseFhirServerBase(entry: string): FhirServerBase | string {
     protocol: url.protocol,
     hostname: url.hostname,
     port: anyPort ? '*' : url.port,
-    path: url.pathname.replace(/\/+$/, ''),
+    path: trimTrailingSlashes(url.pathname),
   }
 }

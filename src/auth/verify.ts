@@ -7,6 +7,7 @@
  * @see docs/security.md
  */
 import { compactVerify, decodeJwt, decodeProtectedHeader, type JWSHeaderParameters } from 'jose'
+import { trimTrailingSlashes } from '../text/index'
 import type { Logger } from '../log'
 import { createKeySource, KeySourceError, type KeySource } from './jwks'
 import type { ReplayStore } from './replay'
@@ -114,7 +115,7 @@ function normalizeUrl(value: string): string | undefined {
 /** Joins the public base URL and a request path without doubling or dropping the slash. */
 function endpointUrl(publicUrl: string, requestPath: string): string | undefined {
   const path = requestPath.startsWith('/') ? requestPath : `/${requestPath}`
-  return normalizeUrl(publicUrl.replace(/\/+$/, '') + path)
+  return normalizeUrl(trimTrailingSlashes(publicUrl) + path)
 }
 
 const isNumericDate = (value: unknown): value is number =>

@@ -6,6 +6,7 @@
  * base URL configured (or no StudyInstanceUID known), no link.
  */
 import { words } from '../../cards/index'
+import { trimTrailingSlashes } from '../text/index'
 import type { KeyImage } from '../clinical/types'
 import type { StudyEvidence } from './evidence'
 import type { CardOptions, Link } from './types'
@@ -33,7 +34,7 @@ export function viewerUrl(
   if (!base || !uid) return undefined
   let url: URL
   try {
-    url = new URL(`${base.replace(/\/+$/, '')}/${viewerRoute(study, options)}`)
+    url = new URL(`${trimTrailingSlashes(base)}/${viewerRoute(study, options)}`)
   } catch {
     return undefined // not an absolute URL: a link the client cannot open is worse than none
   }

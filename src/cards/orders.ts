@@ -7,6 +7,7 @@
 import type { CodeableConcept, ServiceRequest } from 'fhir/r4'
 import { followUpDate } from '../clinical/index'
 import type { Assessment, FollowUp } from '../clinical/types'
+import { trimTrailingSlashes } from '../text/index'
 import { datePart, parseRef } from './refs'
 import type { CardOptions, OrderKind } from './types'
 
@@ -34,7 +35,7 @@ const PET_CT: readonly (readonly [string, string])[] = [
 ]
 
 const sameSystem = (a: string | undefined, b: string) =>
-  !a || a.trim().replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase()
+  !a || trimTrailingSlashes(a.trim()).toLowerCase() === trimTrailingSlashes(b).toLowerCase()
 
 /** True when any coding carries one of the pairs; a coding without a system matches on its code. */
 function carries(

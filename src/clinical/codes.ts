@@ -4,6 +4,7 @@
  * look-ups from a coding to a lung lobe (finding kinds are in `finding-kinds`). Matching is liberal: any one coding
  * of a concept may carry the code, and system URLs are compared without case or trailing slash.
  */
+import { trimTrailingSlashes } from '../text/index'
 import type { CodingRef, LungRadsCategory } from './types'
 
 /** Code system URLs used by the contract. */
@@ -63,7 +64,7 @@ export const lungRadsFromRadlex: Readonly<Record<string, LungRadsCategory>> = Ob
   Object.entries(lungRadsRadlex).map(([category, rid]) => [rid, category as LungRadsCategory])
 )
 
-const normaliseSystem = (system: string) => system.trim().toLowerCase().replace(/\/+$/, '')
+const normaliseSystem = (system: string) => trimTrailingSlashes(system.trim().toLowerCase())
 
 /**
  * True when `coding` is `system|code`. A coding without a system still matches on its code,

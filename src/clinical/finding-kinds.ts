@@ -9,6 +9,7 @@
  * matches nothing but reads like a critical family (a bleed, an embolus, free air...), it stays
  * `unknown` but is marked so the assessment escalates it to `warning` and says why.
  */
+import { trimTrailingSlashes } from '../text/index'
 import { codeSystem, codingIs } from './codes'
 import type { CodingRef, FindingKind } from './types'
 
@@ -271,7 +272,7 @@ export const criticalFindingKinds: readonly FindingKind[] = findingKindTable
 
 const ICD10_SYSTEMS = ['http://hl7.org/fhir/sid/icd-10-cm', 'http://hl7.org/fhir/sid/icd-10']
 const isIcd10 = (system: string | undefined) =>
-  !!system && ICD10_SYSTEMS.includes(system.trim().toLowerCase().replace(/\/+$/, ''))
+  !!system && ICD10_SYSTEMS.includes(trimTrailingSlashes(system.trim().toLowerCase()))
 const bareIcd = (code: string) => code.trim().toUpperCase().replace(/\./g, '')
 
 /** The kind one coding names by code, if any. */

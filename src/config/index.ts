@@ -6,6 +6,7 @@
  */
 import * as z from 'zod'
 import { parseTrustConfig, type TrustConfig } from '../auth/trust'
+import { trimTrailingSlashes } from '../text/index'
 import { loweredCriticalKinds } from '../clinical/assess'
 import {
   DEFAULT_DUE_TOLERANCE_DAYS,
@@ -32,7 +33,7 @@ const flag = z
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
 const httpUrl = z
   .url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' })
-  .transform((u) => u.replace(/\/+$/, ''))
+  .transform((u) => trimTrailingSlashes(u))
 /** A JSON-valued variable, parsed then checked against `schema`. */
 const json = <T extends z.ZodType>(schema: T) =>
   z

@@ -8,6 +8,7 @@
  * requests. Anything that is not a FHIR JSON resource is an error, never a crash.
  */
 import type { Bundle, FhirResource } from 'fhir/r4'
+import { trimLeadingSlashes, trimTrailingSlashes } from '../text/index'
 import { sanitizeResource, type ShapeReport } from './shape'
 import type { FhirReadOutcome } from '../observe'
 
@@ -70,7 +71,7 @@ function readOutcome(err: unknown, signal: AbortSignal): FhirReadOutcome {
 export function createFhirClient(options: FhirClientOptions): FhirClient {
   // The parsed, normalised base (the allowlist compared this form, so requests must use it too).
   const baseUrl = new URL(options.baseUrl)
-  const basePath = baseUrl.pathname.replace(/\/+$/, '')
+  const basePath = trimTrailingSlashes(baseUrl.pathname)
   const base = `${baseUrl.origin}${basePath}`
   const maxBytes = options.maxBytes ?? 20 * 1024 * 1024
   const maxPages = options.maxPages ?? 20
@@ -168,7 +169,7 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
       path.split('/').some((segment) => segment === '.' || segment === '..')
     )
       throw new FhirRequestError('FHIR path not allowed')
-    const url = new URL(`${base}/${relativeUrl.replace(/^\/+/, '')}`)
+    const url = new URL(`${base}/${trimLeadingSlashes(relativeUrl)}`)
     if (!underBase(url)) throw new FhirRequestError('FHIR path not allowed')
     return url.href
   }

@@ -1,0 +1,127 @@
+/**
+ * Regression tests of issue 14 ("no input may freeze the service, inject markup, or poison
+ * feedback"), each written against a case the attack review found. Costs are compared with a
+ * normal call of the same kind, as a median ratio measured in the same test (test/support/cost.ts),
+ * never as an absolute time. In-process with `app.request`; the FHIR server is mocked with msw.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { setupServer } from 'msw/node'
+import { http, HttpResponse } from 'msw'
+import { loadFixtureRequest, loadFixtureResources, type FixtureRequestName } from '../fixtures'
+import { createHarness, FHIR_BASE, fhirAuthorization, type Harness } from './support/harness'
+import { costRatio } from './support/cost'
+
+type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const FINDINGS = '/cds-services/imaging-ai-findings'
+const OUTSTANDING = '/cds-services/imaging-ai-outstanding'
+const ORDER_CHECK = '/cds-services/imaging-ai-order-check'
+const PATHS: Record<string, FixtureRequestName> = {
+  [FINDINGS]: 'imaging-study-complete-prefetch',
+  [OUTSTANDING]: 'patient-view-prefetch',
+  [ORDER_CHECK]: 'order-select-prefetch',
+}
+
+/** A megabyte of `/` and then another character: quadratic for `s.replace(/\/+$/, '')`. */
+const SLASHES = '/'.repeat(1024 * 1024) + 'x'
+/** A generous factor: linear work on a 1 MB string costs a few normal calls at most. */
+const FACTOR = 15
+
+const fresh = (name: FixtureRequestName): Json =>
+  loadFixtureRequest(name, { freshHookInstance: true }) as unknown as Json
+
+/** The finding Observations of a fixture request's prefetch. */
+const findingsOf = (body: Json): Json[] =>
+  (body.prefetch.findings.entry as Json[]).map((e) => e.resource as Json)
+
+// Reads the fixtures do not answer (a prefetch-complete call still reads the order it names).
+const fhir = setupServer(http.get('*', () => new HttpResponse(null, { status: 404 })))
+let h: Harness
+beforeAll(async () => {
+  fhir.listen({ onUnhandledRequest: 'error' })
+  h = await createHarness()
+})
+afterEach(() => fhir.resetHandlers())
+afterAll(() => fhir.close())
+
+async function post(path: string, body: unknown) {
+  const res = await h.call(path, body)
+  return { status: res.status, text: await res.text() }
+}
+
+describe('no string costs more than linear work (issue 14, item 1)', () => {
+  it.each([FINDINGS, OUTSTANDING, ORDER_CHECK])(
+    '%s: a finding coding system of 1 MB of slashes costs a normal call',
+    async (path) => {
+      const name = PATHS[path]!
+      const attack = () => {
+        const body = fresh(name)
+        for (const finding of findingsOf(body))
+          finding.code.coding.unshift({ system: SLASHES, code: '786838002' })
+        return post(path, body)
+      }
+      expect((await attack()).status).toBe(200)
+      expect(await costRatio(() => post(path, fresh(name)), attack)).toBeLessThan(FACTOR)
+    }
+  )
+
+  it('order-select: a draft order coding system of 1 MB of slashes costs a normal call', async () => {
+    const name = PATHS[ORDER_CHECK]!
+    const attack = () => {
+      const body = fresh(name)
+      for (const entry of body.context.draftOrders.entry as Json[])
+        entry.resource.code.coding.unshift({ system: SLASHES, code: '71250' })
+      return post(ORDER_CHECK, body)
+    }
+    expect((await attack()).status).toBe(200)
+    expect(await costRatio(() => post(ORDER_CHECK, fresh(name)), attack)).toBeLessThan(FACTOR)
+  })
+
+  it('a fhirServer of 1 MB of slashes costs a normal call', async () => {
+    const name = PATHS[FINDINGS]!
+    const withServer = (fhirServer: string) => () =>
+      post(FINDINGS, { ...fresh(name), fhirServer, fhirAuthorization: fhirAuthorization() })
+    const attack = withServer(`${FHIR_BASE}${SLASHES}`)
+    expect((await attack()).status).toBe(200)
+    expect(await costRatio(withServer(FHIR_BASE), attack)).toBeLessThan(FACTOR)
+  })
+
+  it('a FHIR server sending a coding system of 1 MB of slashes costs a normal answer', async () => {
+    const resources = loadFixtureResources('screening-4a') as Json[]
+    const bundle = (type: string, poisoned: boolean) => ({
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: resources
+        .filter((r) => r.resourceType === type)
+        .map((r) => {
+          const resource = structuredClone(r)
+          if (poisoned && type === 'Observation' && resource.code?.coding)
+            resource.code.coding.push({ system: SLASHES, code: '786838002' })
+          return { resource }
+        }),
+    })
+    let poisoned = false
+    fhir.use(
+      http.get(`${FHIR_BASE}/:type`, ({ params }) =>
+        HttpResponse.json(bundle(String(params.type), poisoned))
+      ),
+      http.get(`${FHIR_BASE}/:type/:id`, ({ params }) => {
+        const found = resources.find((r) => r.resourceType === params.type && r.id === params.id)
+        return found ? HttpResponse.json(found) : new HttpResponse(null, { status: 404 })
+      })
+    )
+    const request = fresh(PATHS[FINDINGS]!)
+    delete request.prefetch.findings
+    const call = (poison: boolean) => async () => {
+      poisoned = poison
+      const res = await post(FINDINGS, {
+        ...request,
+        hookInstance: crypto.randomUUID(),
+        fhirServer: FHIR_BASE,
+        fhirAuthorization: fhirAuthorization(),
+      })
+      expect(res.status).toBe(200)
+    }
+    expect(await costRatio(call(false), call(true))).toBeLessThan(FACTOR)
+  })
+})
