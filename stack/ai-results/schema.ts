@@ -117,6 +117,8 @@ export const aiResultSchema = z
   })
 
 export type AiResult = z.infer<typeof aiResultSchema>
+/** The JSON as a pipeline writes it (defaults not yet applied). */
+export type AiResultInput = z.input<typeof aiResultSchema>
 export type AiFinding = z.infer<typeof findingSchema>
 
 /** Bad input: `field` is the path in the JSON (`findings[0].measurements.longAxisMm`). */
