@@ -74,6 +74,8 @@ interface StudyRun {
   cards: Card[]
   /** Key-image links: the URL and the image it must show. */
   keyLinks: { url: string; seriesInstanceUid: string; sopInstanceUid: string }[]
+  /** Study links: the URL and the series (the finding's) it must open on. */
+  studyLinks: { url: string; seriesInstanceUid: string }[]
 }
 
 class StepFailure extends Error {}
@@ -166,7 +168,7 @@ export async function runStack(
         for (const scenario of STACK_SCENARIOS) {
           const generated = generateStudy(studySpec(scenario))
           await stowRs(orthanc.dicomweb, generated.files)
-          out.push({ scenario, generated, cards: [], keyLinks: [] })
+          out.push({ scenario, generated, cards: [], keyLinks: [], studyLinks: [] })
         }
         return out
       },
@@ -245,6 +247,13 @@ export async function runStack(
           for (const card of run.cards) {
             for (const link of card.links ?? []) {
               if (
+                key &&
+                link.url.includes(`initialSeriesInstanceUID=${key.seriesInstanceUid}`) &&
+                !link.url.includes('initialSopInstanceUID=')
+              ) {
+                run.studyLinks.push({ url: link.url, seriesInstanceUid: key.seriesInstanceUid })
+              }
+              if (
                 key?.sopInstanceUid &&
                 link.url.includes(`initialSopInstanceUID=${key.sopInstanceUid}`)
               ) {
@@ -284,7 +293,7 @@ export async function runStack(
     if (options.check) {
       write('')
       await step(
-        'Chromium: each key-image link shows its image',
+        'Chromium: key image and finding series shown',
         async () => {
           const browser = await launchChromium()
           try {
@@ -308,6 +317,16 @@ export async function runStack(
                   )
                 }
                 report.push(`${run.scenario.name} ${Math.round(result.ms / 100) / 10} s`)
+              }
+              for (const link of run.studyLinks) {
+                const result = await openViewerLink(browser, link.url, {}, { timeoutMs: 90_000 })
+                if (result.error)
+                  throw new Error(`${run.scenario.name}: ${result.error} (${link.url})`)
+                if (result.displayed?.seriesInstanceUid !== link.seriesInstanceUid) {
+                  throw new Error(
+                    `${run.scenario.name}: the study link opens series ${result.displayed?.seriesInstanceUid}, not the finding's`
+                  )
+                }
               }
             }
             return report.join(', ')

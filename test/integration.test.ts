@@ -199,6 +199,26 @@ describe('patient-view', () => {
   })
 })
 
+describe('prefetch-only calls (no fhirServer)', () => {
+  it('log once that the study Endpoint cannot be resolved; links fall back to the default source', async () => {
+    const request = imagingStudyCompleteRequest('screening-4a', { fhirServer: fhir.url })
+    const prefetch = await prefetchAsEhr(
+      'imaging-ai-findings',
+      request.context as Record<string, unknown>,
+      fhir.url
+    )
+    const { fhirServer: _server, ...withoutServer } = request
+    const before = h.logs.length
+    const res = await h.call('/cds-services/imaging-ai-findings', { ...withoutServer, prefetch })
+    expect(res.status).toBe(200)
+    const { cards } = (await res.json()) as { cards: Card[] }
+    expect(cards[0]?.links?.[0]?.url).toMatch(/^https:\/\/viewer\.test\/viewer\?StudyInstanceUIDs=/)
+    const lines = h.logs.slice(before).filter((l) => l.includes('links.endpoint_unresolved'))
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain('prefetch only')
+  })
+})
+
 describe('logs', () => {
   it('never contain access tokens, JWTs or patient identifiers', () => {
     const text = h.logs.join('\n')

@@ -2,7 +2,8 @@
  * @module cards/links
  * OHIF Viewer v3 deep links (clinical-reference.md §5): `<base>/viewer?StudyInstanceUIDs=<uid>`,
  * or `<base>/viewer/<dataSource>?…` when the study's DICOMweb Endpoint matches a configured
- * prefix, plus `initialSeriesInstanceUID` / `initialSopInstanceUID` for a key image. No viewer
+ * prefix, plus `initialSeriesInstanceUID` / `initialSopInstanceUID` for a key image (the study
+ * link carries the key image's series too, so it opens on the finding's series). No viewer
  * base URL configured (or no StudyInstanceUID known), no link.
  */
 import { words } from '../../cards/index'
@@ -73,7 +74,12 @@ export function studyLinks(
   label: string = words.links.study(studyLabel(study))
 ): Link[] {
   const links: Link[] = []
-  const studyUrl = viewerUrl(study, options)
+  // The study link opens the finding's series (OHIF keeps the others in its study browser).
+  const studyUrl = viewerUrl(
+    study,
+    options,
+    keyImage ? { seriesInstanceUid: keyImage.seriesInstanceUid } : undefined
+  )
   if (studyUrl) links.push({ label, url: studyUrl, type: 'absolute' })
   const imageUrl = keyImage ? viewerUrl(study, options, keyImage) : undefined
   if (imageUrl && imageUrl !== studyUrl)

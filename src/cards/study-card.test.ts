@@ -613,13 +613,15 @@ describe('studyCards: other findings', () => {
 })
 
 describe('studyCards: viewer links', () => {
-  it('opens the study through the mapped data source, and the key image', async () => {
+  it('opens the study on the series of the finding through the mapped data source, and the key image', async () => {
     const { card } = await oneCard(screening4A())
     expect(card.links).toEqual([
       {
         label: expect.stringContaining('viewer'),
         type: 'absolute',
-        url: 'https://viewer.example.org/viewer/dicomweb?StudyInstanceUIDs=1.2.840.113619.2.55.3.1',
+        url:
+          'https://viewer.example.org/viewer/dicomweb?StudyInstanceUIDs=1.2.840.113619.2.55.3.1' +
+          '&initialSeriesInstanceUID=1.2.3.100',
       },
       {
         label: 'Open the key image in the viewer',

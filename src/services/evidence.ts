@@ -62,6 +62,7 @@ export async function collectEvidence(
     readMissing(fhir, relativeRefs(studies.flatMap((s) => s.endpoint ?? [])), [], logger),
     readMissing(fhir, relativeRefs(studies.flatMap((s) => s.basedOn ?? [])), have, logger),
   ])
+  warnUnresolvedEndpoints(input, studies, endpoints)
   return assembleEvidence(
     {
       ...(patient ? { patient } : {}),
@@ -77,6 +78,35 @@ export async function collectEvidence(
     },
     input.options.clinical
   )
+}
+
+/**
+ * One log line per call when a study's Endpoint cannot be had (prefetch-only: nothing to read it
+ * with) while OHIF data sources are configured: its links then lose their data source and open the
+ * viewer's default one. docs/ohif.md says what to do.
+ */
+function warnUnresolvedEndpoints(
+  input: HookInput,
+  studies: ImagingStudy[],
+  read: FhirResource[]
+): void {
+  if (input.options.viewer.dataSources.length === 0) return
+  const have = new Set([
+    ...read.map((r) => `Endpoint/${r.id}`),
+    ...studies.flatMap((s) => (s.contained ?? []).map((c) => `#${c.id}`)),
+  ])
+  const missing = studies.filter((s) => {
+    const refs = (s.endpoint ?? []).map((e) => e.reference ?? '')
+    return refs.length > 0 && !refs.some((r) => have.has(r.startsWith('#') ? r : relativeRef(r)))
+  })
+  if (missing.length === 0) return
+  input.logger.warn('links.endpoint_unresolved', {
+    studies: missing.length,
+    reason: input.fhir
+      ? 'the Endpoint could not be read'
+      : 'no fhirServer to read the Endpoint from (prefetch only)',
+    effect: "viewer links use the viewer's default data source",
+  })
 }
 
 /**
