@@ -12,12 +12,14 @@
  * throughput and latency, each run reports the server process's own CPU and busy event-loop time
  * per call: on a machine shared with other work those move far less than requests per second.
  *
- * Knobs: BENCH_SECONDS (per measured run, default 5), BENCH_CONNECTIONS (default 10),
+ * Knobs: BENCH_SECONDS (per measured run, default 5), BENCH_CONNECTIONS (default 50),
  * BENCH_WARMUP_SECONDS (default 1), BENCH_TOKENS_PER_SECOND (cap on signed tokens per second of
- * load, default 2000).
+ * load, default 2000), BENCH_ONLY=targets (only the runs issue 13 sets targets for: bare route,
+ * hook in dev mode and with ES384, two instances, start-up time and idle memory).
  */
-import { spawn } from 'node:child_process'
-import { generateKeyPairSync } from 'node:crypto'
+import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,7 +28,7 @@ import autocannon from 'autocannon'
 import { BENCH_ISSUER, benchJwk, hookBodies, HOOK_PATH, signTokens } from './fixtures'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5)
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 1)
 /**
  * ES384 verification costs the service about as much CPU as signing costs us (~0.8 ms), so no
@@ -114,12 +116,12 @@ interface Row {
   note?: string
 }
 
-async function hammer(load: Load, duration: number) {
+async function hammer(load: Load, duration: number, conns = connections) {
   let outOfTokens = false
   const result = await autocannon({
     url: load.url,
     duration,
-    connections,
+    connections: conns,
     requests: [
       {
         method: load.method ?? 'GET',
@@ -185,6 +187,13 @@ async function main() {
   const rows: Row[] = []
   rows.push(await measure('bare Hono route', { url: `${bare.url}/` }, bare))
   await bare.stop()
+  const targets = await targetRuns(rows[0]!, dataDir, privateKey, publicKey)
+  if (process.env.BENCH_ONLY === 'targets') {
+    await Promise.all([replay.stop(), medplum.stop()])
+    rmSync(dataDir, { recursive: true, force: true })
+    printTargets(targets, rows[0]!)
+    process.exit(targets.rows.some((r) => r.non2xx > 0 || r.outOfTokens) ? 1 : 0)
+  }
 
   const trust = {
     issuers: [
@@ -273,7 +282,8 @@ async function main() {
   }
   console.log('')
   for (const r of rows) if (r.note) console.log(`${r.name}: ${r.note}`)
-  const failed = rows.filter((r) => r.non2xx > 0 || r.outOfTokens)
+  printTargets(targets, rows[0]!)
+  const failed = [...rows, ...targets.rows].filter((r) => r.non2xx > 0 || r.outOfTokens)
   for (const r of failed) {
     console.error(
       r.outOfTokens
@@ -283,6 +293,186 @@ async function main() {
   }
   console.log(`\nbench took ${((Date.now() - started) / 1000).toFixed(0)} s`)
   process.exit(failed.length > 0 ? 1 : 0)
+}
+
+/** The README's imaging-study-complete call: full prefetch, no FHIR server at all (20 KB). */
+const FULL_PREFETCH = readFileSync(
+  new URL('../fixtures/requests/imaging-study-complete-prefetch.json', import.meta.url),
+  'utf8'
+)
+
+interface Targets {
+  rows: Row[]
+  dev: Row
+  es384: Row
+  two: { rps: number; p99: number; non2xx: number }
+  startupMs: number[]
+  idleRssMb: number[]
+}
+
+/**
+ * The runs issue 13 sets targets for, each against the bare route measured just before: the
+ * imaging hook with full prefetch in development mode (no JWT) and with ES384 JWTs, both with logs
+ * at the default level written to a file; two development-mode instances, each its own process
+ * on its own port (the OS spreads them over the cores), loaded at once; and the built artefact's
+ * start-up time and memory at idle.
+ */
+async function targetRuns(
+  bare: Row,
+  dataDir: string,
+  privateKey: KeyObject,
+  publicKey: KeyObject
+): Promise<Targets> {
+  const serviceEnv = (name: string, extra: Record<string, string>) => ({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    CDS_PUBLIC_URL: PUBLIC_URL,
+    CDS_FEEDBACK_DB: join(dataDir, `${name}.sqlite`),
+    BENCH_LOG_FILE: join(dataDir, `${name}.log`),
+    ...extra,
+  })
+  const rows: Row[] = []
+  const dev = await startChild(
+    'service-process.ts',
+    ['service'],
+    serviceEnv('dev', { CDS_DEV_MODE: '1' })
+  )
+  const hook = (url: string) => ({
+    url: `${url}${HOOK_PATH}`,
+    method: 'POST' as const,
+    body: FULL_PREFETCH,
+  })
+  const devRow = await measure(
+    'imaging hook, full prefetch, dev mode (no JWT), logs at info',
+    hook(dev.url),
+    dev
+  )
+  rows.push(devRow)
+
+  // Two instances: the same load split over both at once, against one instance's run above.
+  const second = await startChild(
+    'service-process.ts',
+    ['service'],
+    serviceEnv('dev2', { CDS_DEV_MODE: '1' })
+  )
+  const half = Math.max(1, Math.round(connections / 2))
+  if (warmupSeconds > 0)
+    await Promise.all([
+      hammer(hook(dev.url), warmupSeconds, half),
+      hammer(hook(second.url), warmupSeconds, half),
+    ])
+  const both = await Promise.all([
+    hammer(hook(dev.url), seconds, half),
+    hammer(hook(second.url), seconds, half),
+  ])
+  const two = {
+    rps: both[0].result.requests.average + both[1].result.requests.average,
+    p99: Math.max(both[0].result.latency.p99, both[1].result.latency.p99),
+    non2xx: both.reduce((n, b) => n + b.result.non2xx + b.result.errors + b.result.timeouts, 0),
+  }
+  await Promise.all([dev.stop(), second.stop()])
+
+  const trust = {
+    issuers: [{ iss: BENCH_ISSUER, jwks: { keys: [benchJwk(publicKey)] }, fhirServers: [] }],
+  }
+  const signed = await startChild(
+    'service-process.ts',
+    ['service'],
+    serviceEnv('es384', { CDS_TRUST: JSON.stringify(trust) })
+  )
+  const tokens = await signTokens(
+    privateKey,
+    `${PUBLIC_URL}${HOOK_PATH}`,
+    Math.ceil(Math.min(maxTokensPerSecond, devRow.rps * 1.2 + 100) * (seconds + warmupSeconds))
+  )
+  const es384 = await measure(
+    'imaging hook, full prefetch, ES384 JWT, logs at info',
+    { ...hook(signed.url), tokens },
+    signed
+  )
+  rows.push(es384)
+  await signed.stop()
+
+  // The built artefact as `npm start` runs it: time to listening, and memory once idle.
+  const build = spawnSync(process.execPath, ['scripts/build-node.mjs'], { encoding: 'utf8' })
+  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`)
+  const startupMs: number[] = []
+  const idleRssMb: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const { ms, rssMb } = await startBuilt(
+      serviceEnv(`start${i}`, { CDS_DEV_MODE: '1', CDS_METRICS_PORT: '0' })
+    )
+    startupMs.push(ms)
+    idleRssMb.push(rssMb)
+  }
+  return { rows, dev: devRow, es384, two, startupMs, idleRssMb }
+}
+
+/** Starts `node dist/node.js`; resolves the time to its listening line and its RSS 2 s later. */
+async function startBuilt(env: Record<string, string>): Promise<{ ms: number; rssMb: number }> {
+  const started = performance.now()
+  const proc = spawn(process.execPath, ['--enable-source-maps', 'dist/node.js'], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let out = ''
+  let ms = 0
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d
+      if (!ms && /startup\.listening/.test(out)) {
+        ms = performance.now() - started
+        resolve()
+      }
+    })
+    proc.once('exit', () => reject(new Error(`dist/node.js exited: ${out}`)))
+  })
+  await new Promise((r) => setTimeout(r, 2000))
+  const metricsUrl = out.match(/"event":"startup.metrics","url":"([^"]+)"/)![1]!
+  const text = await (await fetch(metricsUrl)).text()
+  const rss = Number(text.match(/^cds_process_resident_memory_bytes (\S+)$/m)![1])
+  proc.kill('SIGTERM')
+  await new Promise((r) => proc.once('exit', r))
+  return { ms, rssMb: rss / 2 ** 20 }
+}
+
+function printTargets(t: Targets, bare: Row) {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const check = (ok: boolean) => (ok ? 'met' : 'NOT met')
+  const devRps = t.dev.rps / bare.rps
+  const devP99 = t.dev.p99 / Math.max(bare.p99, 1)
+  const esRps = t.es384.rps / bare.rps
+  const scale = t.two.rps / t.dev.rps
+  console.log(`\nIssue 13 targets (${connections} connections; ratios within this run):\n`)
+  console.log('| measure | value | target | |')
+  console.log('| --- | ---: | ---: | --- |')
+  console.log(
+    `| service CPU per call (all threads): bare / dev-mode hook / ES384 hook | ` +
+      `${bare.cpuMs.toFixed(3)} / ${t.dev.cpuMs.toFixed(3)} / ${t.es384.cpuMs.toFixed(3)} ms | | |`
+  )
+  console.log(`| bare route | ${bare.rps.toFixed(0)} req/s, p99 ${bare.p99} ms | | |`)
+  console.log(
+    `| hook, full prefetch, dev mode | ${t.dev.rps.toFixed(0)} req/s, p99 ${t.dev.p99} ms | | |`
+  )
+  console.log(`| hook req/s vs bare | ${devRps.toFixed(3)} | >= 0.25 | ${check(devRps >= 0.25)} |`)
+  console.log(
+    `| hook p99 vs bare (bare p99 floored at 1 ms) | ${devP99.toFixed(1)} | <= 3 | ${check(devP99 <= 3)} |`
+  )
+  console.log(
+    `| hook with ES384 JWT | ${t.es384.rps.toFixed(0)} req/s, p99 ${t.es384.p99} ms | | |`
+  )
+  console.log(
+    `| ES384 hook req/s vs bare | ${esRps.toFixed(3)} | >= 0.15 | ${check(esRps >= 0.15)} |`
+  )
+  console.log(
+    `| two instances, together | ${t.two.rps.toFixed(0)} req/s, p99 ${t.two.p99} ms | | |`
+  )
+  console.log(`| two instances vs one | ${scale.toFixed(2)} | >= 1.6 | ${check(scale >= 1.6)} |`)
+  console.log(
+    `| start-up to listening (node dist/node.js), median of 3 | ${median(t.startupMs).toFixed(0)} ms | | |`
+  )
+  console.log(`| RSS at idle, median of 3 | ${median(t.idleRssMb).toFixed(1)} MB | | |`)
+  if (t.two.non2xx > 0) console.error(`two instances: ${t.two.non2xx} requests not answered 2xx`)
 }
 
 void main()

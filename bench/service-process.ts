@@ -7,13 +7,14 @@
  *
  * - `bare`: a bare Hono route answering `{"cards":[]}` on @hono/node-server, the baseline every
  *   ratio is taken against, served exactly as the service is.
- * - `service`: the service as src/node.ts runs it (configuration from the environment, the SQLite
- *   feedback store, `startServer`), with the environment bench/run.ts passes.
+ * - `service`: the service as src/node.ts runs it (configuration and stores from the environment,
+ *   `startServer`), with the environment bench/run.ts passes; logs to BENCH_LOG_FILE when set.
  */
 import { performance } from 'node:perf_hooks'
 import { Hono } from 'hono'
 import { serve } from '@hono/node-server'
-import { configFromEnv, feedbackSinkFromEnv, startServer } from '../src/node'
+import { openSync, writeSync } from 'node:fs'
+import { configFromEnv, nodeRuntimeFromEnv, startServer } from '../src/node'
 import { createLogger } from '../src/log'
 import { announce } from './child'
 
@@ -29,6 +30,7 @@ function stats() {
   return {
     cpuMs: (cpu.user + cpu.system) / 1000,
     loopMs: performance.eventLoopUtilization().active,
+    rssMb: process.memoryUsage.rss() / 2 ** 20,
   }
 }
 
@@ -47,14 +49,21 @@ if (mode === 'bare') {
   })
 } else if (mode === 'service') {
   const config = configFromEnv()
-  const feedbackSink = feedbackSinkFromEnv(process.env, createLogger({ level: config.logLevel }))
-  const running = await startServer(config, { feedbackSink })
+  // Logs go where an operator's would (a file or a pipe drained by a collector), written as they
+  // would be: BENCH_LOG_FILE, so the load generator does not read them.
+  const logFd = process.env.BENCH_LOG_FILE ? openSync(process.env.BENCH_LOG_FILE, 'a') : undefined
+  const logger = createLogger({
+    level: config.logLevel,
+    ...(logFd !== undefined ? { write: (line: string) => writeSync(logFd, `${line}\n`) } : {}),
+  })
+  const runtime = nodeRuntimeFromEnv(process.env, config, logger)
+  const running = await startServer(config, { ...runtime.deps, logger })
   announce({
     url: running.url,
     stats,
     async close() {
       await running.close()
-      feedbackSink.close()
+      await runtime.close()
     },
   })
 } else {

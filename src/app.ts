@@ -134,8 +134,11 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
       c.res.status,
       ms / 1000
     )
-    // The route pattern, never the raw URL: query strings and ids stay out of the log.
-    logger.info('http.request', {
+    // The route pattern, never the raw URL: query strings and ids stay out of the log. Answered
+    // calls are in the metrics and, for hooks, in their own `hook.answered` line: one line per
+    // request at the default level is enough, so successes are logged at debug.
+    const log = c.res.status >= 400 ? logger.info : logger.debug
+    log('http.request', {
       method: c.req.method,
       route: c.req.routePath,
       status: c.res.status,
@@ -171,15 +174,24 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     '/cds-services/*',
     cdsAuth({ verifier, devMode: config.devMode, logger: rootLogger, observer })
   )
-  app.use(
-    '/cds-services/*',
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: () => {
-        throw payloadTooLarge(config.bodyLimitBytes)
-      },
-    })
-  )
+  // Content-Length checked here, before anything is read. Hono's bodyLimit is kept for bodies
+  // without one (chunked), which it counts as they stream: it wraps the request body in a new
+  // Request and stream, which on Node would be built for every call (the Node adapter otherwise
+  // reads the body straight from the socket).
+  const streamedBodyLimit = bodyLimit({
+    maxSize: config.bodyLimitBytes,
+    onError: () => {
+      throw payloadTooLarge(config.bodyLimitBytes)
+    },
+  })
+  app.use('/cds-services/*', async function limitBody(c, next) {
+    if (c.req.method !== 'POST') return next()
+    const length = c.req.header('content-length')
+    if (length === undefined) return streamedBodyLimit(c, next)
+    if (!/^\d+$/.test(length) || Number(length) > config.bodyLimitBytes)
+      throw payloadTooLarge(config.bodyLimitBytes)
+    return next()
+  })
 
   app.get('/cds-services', (c) => c.json(discovery))
 

@@ -267,19 +267,29 @@ export async function startServer(
   })
 }
 
+/** JSON lines straight to stdout (console.log would format each line again). */
+export const nodeLogger = (config: AppConfig): Logger =>
+  createLogger({ level: config.logLevel, write: (line) => process.stdout.write(`${line}\n`) })
+
 async function main() {
   let config: AppConfig
   let runtime: NodeRuntime
+  let logger: Logger
   try {
     config = configFromEnv()
-    runtime = nodeRuntimeFromEnv(process.env, config, createLogger({ level: config.logLevel }))
+    logger = nodeLogger(config)
+    runtime = nodeRuntimeFromEnv(process.env, config, logger)
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : err)
     process.exit(1)
   }
-  const running = await startServer(config, runtime.deps, {
-    ...(runtime.metrics ? { metrics: runtime.metrics } : {}),
-  })
+  const running = await startServer(
+    config,
+    { ...runtime.deps, logger },
+    {
+      ...(runtime.metrics ? { metrics: runtime.metrics } : {}),
+    }
+  )
   const stop = (signal: string) => {
     console.error(JSON.stringify({ level: 'info', event: 'shutdown.draining', signal }))
     running

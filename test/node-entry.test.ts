@@ -54,6 +54,7 @@ describe('serving over HTTP', () => {
       CDS_DEV_MODE: '1',
       CDS_HOOK_BUDGET_MS: '5000',
       CDS_FEEDBACK_DB: ':memory:',
+      CDS_BODY_LIMIT_BYTES: '100000',
     })
     url = await listening(proc)
   })
@@ -90,6 +91,30 @@ describe('serving over HTTP', () => {
     await expectValidResponse(res, 'service')
     const { cards } = (await res.json()) as { cards: { summary: string }[] }
     expect(cards.map((c) => c.summary)).toEqual([expect.stringContaining('Lung-RADS 4A')])
+  })
+
+  it('refuses a body above the limit with 413, by its Content-Length or as it streams', async () => {
+    const big = JSON.stringify({ hook: 'x', pad: 'x'.repeat(200_000) })
+    const sized = await fetch(`${url}/cds-services/imaging-ai-findings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    })
+    expect(sized.status).toBe(413)
+    const chunks = [big.slice(0, 60_000), big.slice(60_000)]
+    const streamed = await fetch(`${url}/cds-services/imaging-ai-findings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream({
+        pull(controller) {
+          const next = chunks.shift()
+          if (next === undefined) controller.close()
+          else controller.enqueue(new TextEncoder().encode(next))
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit)
+    expect(streamed.status).toBe(413)
   })
 
   it('finishes in-flight requests on SIGTERM, then exits 0', async () => {
