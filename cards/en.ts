@@ -12,7 +12,7 @@ import { SUMMARY_MAX, clip, md, round } from './text'
 
 type OrderKind = 'ldct' | 'ct-chest' | 'pet-ct'
 type Months = { from: number; to?: number }
-type Verdict = 'matches' | 'early' | 'duplicate' | 'different' | 'unknown-code'
+type Verdict = 'matches' | 'early' | 'late' | 'duplicate' | 'different' | 'unknown-code'
 
 /** What a nodule card's summary says will happen next. */
 export type Plan =
@@ -25,6 +25,8 @@ export type Plan =
       then?: { months: Months; optional?: boolean }
     }
   | { kind: 'ordered'; order: OrderKind }
+  /** An order of no follow-up kind (tissue sampling, referral), by its own name. */
+  | { kind: 'ordered'; name: string }
   | {
       kind: 'none'
       guideline: GuidelineName
@@ -153,7 +155,7 @@ function planWords(plan: Plan): string {
       return `${orderWords(plan.order, plan.months)} ${interval(plan.months)}${plan.optional ? ' (optional)' : ''}${then}`
     }
     case 'ordered':
-      return `${orderShort[plan.order]} already ordered`
+      return `${'name' in plan ? clip(plan.name, 30) : orderShort[plan.order]} already ordered`
     case 'none': {
       // Never "no routine follow-up" unless a guideline row says so: a nodule with no size or no
       // category is unassessed, not cleared.
@@ -270,19 +272,28 @@ export const en = {
       what: string
       order: OrderKind
       due: string
+      /** Arranged now rather than at a date (Lung-RADS 4B/4X work-up). */
+      now?: boolean
+      /** How early or late, in words. */
       early?: string
+      late?: string
+      /** What the selected order is, for a different exam (`screening LDCT`). */
+      selected?: string
     }): string {
       const what = clip(f.what, 45)
-      const order = orderShort[f.order]
+      const order = f.now ? orderWords(f.order, { from: 0 }) : orderShort[f.order]
+      const due = f.now ? 'to arrange now' : `due ${f.due}`
       switch (f.verdict) {
         case 'matches':
-          return `This order fits the ${order} due ${f.due} for the AI-found ${what}`
+          return `This order fits the ${order} ${due} for the AI-found ${what}`
         case 'early':
           return `This order is ${f.early ?? 'early'}: ${order} for the AI-found ${what} is due ${f.due}`
+        case 'late':
+          return `This order is ${f.late ?? 'late'}: ${order} for the AI-found ${what} is ${due}`
         case 'duplicate':
           return `${order} already ordered for the AI-found ${what}; this order may duplicate it`
         case 'different':
-          return `AI-found ${what}: ${order} due ${f.due}; the selected order is a different exam`
+          return `Wrong exam? AI-found ${what} needs ${order} ${due}${f.selected ? `, not ${f.selected}` : ''}`
         case 'unknown-code':
           return `Open AI finding: ${what} — ${order} due ${f.due}`
       }
@@ -306,6 +317,21 @@ export const en = {
     if (days < 56) return `${Math.max(1, Math.round(days / 7))} weeks early`
     return `about ${Math.round(days / 30.44)} months early`
   },
+
+  /** Time words for order-select: how late an order is. */
+  late(days: number): string {
+    if (days < 56) return `${Math.max(1, Math.round(days / 7))} weeks late`
+    return `about ${Math.round(days / 30.44)} months late`
+  },
+
+  /** An exam family in a few words, for "not a screening LDCT". */
+  examName: (family: string) =>
+    ({
+      'screening-ldct': 'a screening LDCT',
+      'diagnostic-chest-ct': 'a diagnostic CT chest',
+      'pet-ct': 'a PET/CT',
+      'tissue-sampling': 'tissue sampling or a referral',
+    })[family] ?? 'this exam',
 
   detail: {
     noduleHeading: (n: NoduleFacts, location?: string) =>
@@ -417,6 +443,23 @@ export const en = {
         `The selected order (${md(selected)}) fits the recommended ${md(order)} due ${due}.`,
       early: (order: string, due: string, selected: string, when: string, early: string) =>
         `The selected order (${md(selected)}, for ${when}) is ${early}: the recommended ${md(order)} is due ${due}. Consider scheduling it for the due date.`,
+      late: (
+        order: string,
+        due: string,
+        selected: string,
+        when: string,
+        late: string,
+        now: boolean
+      ) =>
+        `The selected order (${md(selected)}, for ${when}) is ${late}: the recommended ${md(order)} ${now ? 'is a work-up to arrange now' : `is due ${due}`}. Waiting beyond the guideline's interval delays the diagnosis of a finding the guideline asks to see again by then; a growing cancer can progress in the meantime. Consider ${now ? 'arranging it now' : 'scheduling it for the due date'}.`,
+      wrongExam: (
+        order: string,
+        due: string,
+        selected: string,
+        selectedExam: string,
+        now: boolean
+      ) =>
+        `The selected order (${md(selected)}) is ${selectedExam}, which is not the follow-up this finding needs: the recommended ${md(order)} ${now ? 'is a work-up to arrange now' : `is due ${due}`}. Consider changing the order's code.`,
       duplicate: (o: OrderFacts) =>
         `An order that covers this follow-up already exists: ${md(o.name)} (${o.status}${o.date ? `, for ${o.date}` : ''}${o.ref ? `, ${md(o.ref)}` : ''}). The selected order may duplicate it.`,
       different: (order: string, due: string, selected: string) =>
@@ -441,6 +484,11 @@ export const en = {
       `Order ${orderWords(order, { from: 0 })} now (${clip(reason, 30)})`,
     action: (orderName: string, reason: string, now = false) =>
       `Create a draft ${orderName} order (proposal${now ? ', urgent, unscheduled' : ''}) for the ${reason} ${now ? 'work-up' : 'follow-up'}`,
+    /** order-select: the change that makes the selected order the follow-up. */
+    update: (change: { order?: string; date?: string }, reason: string) =>
+      `${[change.order && `Change to ${change.order}`, change.date && `${change.order ? 'for' : 'Move to'} ${change.date}`].filter(Boolean).join(' ')} (${clip(reason, 30)})`,
+    updateAction: (change: { order?: string; date?: string }, reason: string) =>
+      `Update the selected order${change.order ? ` to ${change.order}` : ''}${change.date ? ` for ${change.date}` : ''}, the ${reason} follow-up`,
   },
 
   /** Text carried by the created ServiceRequest (reasonCode.text, note). */

@@ -111,7 +111,7 @@ function followUpSections(
   if (!then) return [first]
   const studyDate = subject.study.studyDate
   const due = studyDate
-    ? dueWindow(studyDate, { order: followUp.order, months: then.months })
+    ? dueWindow(studyDate, { order: followUp.order, months: then.months }, options)
     : undefined
   return [
     first,

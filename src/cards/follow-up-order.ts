@@ -49,7 +49,7 @@ export function draftOrder(
       ? lungRadsRadlex[a.category as LungRadsCategory]
       : undefined
   const reasonRef = reasonReference(subject)
-  const { start, end } = window
+  const { due: start, end } = window
   const now = isArrangeNow(followUp)
   return {
     resourceType: 'ServiceRequest',

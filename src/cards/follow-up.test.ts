@@ -12,11 +12,11 @@ import {
   study,
 } from './test-builders'
 
-/** FDG PET/CT: another family than the LDCT follow-up, so only its reasonReference can cover. */
+/** FDG PET/CT: another family than the LDCT follow-up, which it never covers (issue 10). */
 const PET = { system: RADLEX, code: 'RPID6017' }
 
 describe('coveringOrder at scale', () => {
-  it('finds each subject its own covering order among 1000, by reason first, in input order', () => {
+  it('finds each subject its own covering order among 1000: its exam, for it, in its window', () => {
     // 100 studies a year apart, each a Lung-RADS 4A nodule: LDCT due on 06-14 of its year.
     const n = 100
     const studies = Array.from({ length: n }, (_, i) =>
@@ -27,15 +27,17 @@ describe('coveringOrder at scale', () => {
     )
     const orders: ServiceRequest[] = []
     // Chest CTs dated before every window: they cover nobody, but each is a candidate.
-    while (orders.length < 1000 - n - n / 4)
+    while (orders.length < 1000 - n - (3 * n) / 4)
       orders.push(serviceRequest({ id: `noise${orders.length}`, occurrence: '1990-01-01' }))
     for (let i = 0; i < n; i++) {
       if (i % 4 === 0) {
-        // By reason, whatever the code: the first of two wins.
-        orders.push(
-          serviceRequest({ id: `reason-a${i}`, coding: [PET], reasonRef: `Observation/o${i}` })
-        )
-        orders.push(serviceRequest({ id: `reason-b${i}`, reasonRef: `Observation/o${i}` }))
+        // For the finding: a PET/CT is not its LDCT, nor an undated LDCT; of two in the window
+        // the first wins.
+        const reason = { reasonRef: `Observation/o${i}`, occurrence: `${2000 + i}-06-20` }
+        orders.push(serviceRequest({ id: `reason-a${i}`, coding: [PET], ...reason }))
+        orders.push(serviceRequest({ id: `reason-u${i}`, reasonRef: `Observation/o${i}` }))
+        orders.push(serviceRequest({ id: `reason-b${i}`, ...reason }))
+        orders.push(serviceRequest({ id: `reason-c${i}`, ...reason }))
       } else if (i % 4 === 1) {
         orders.push(serviceRequest({ id: `due${i}`, occurrence: `${2000 + i}-06-10` }))
       } else if (i % 4 === 2) {
@@ -57,7 +59,7 @@ describe('coveringOrder at scale', () => {
     expect(subjects).toHaveLength(n)
     for (const subject of subjects) {
       const i = Number(subject.study.studyRef!.slice('ImagingStudy/s'.length))
-      const expected = i % 4 === 0 ? `reason-a${i}` : i % 4 === 1 ? `due${i}` : undefined
+      const expected = i % 4 === 0 ? `reason-b${i}` : i % 4 === 1 ? `due${i}` : undefined
       expect(coveringOrder(subject, orders, PATIENT_ID, opts)?.id).toBe(expected)
       expect(followUpState(subject, ev, opts).existing?.id).toBe(expected)
     }

@@ -1,20 +1,22 @@
 /**
  * @module cards/follow-up
- * Where a card subject's follow-up stands: when it is due, whether an open order already covers
- * it, and whether a later study shows it was done. Every hook asks these the same way, so a
- * finding reads as "ordered" or "done" alike on all three.
+ * Where a card subject's follow-up stands: when it is due, whether an open order covers it, and
+ * whether a later study shows it was done. Every hook asks these the same way, so a finding reads
+ * as "ordered" or "done" alike on all three; the rules are `orderCoverage` / `studyCoverage`.
  */
 import type { ServiceRequest } from 'fhir/r4'
+import { studyCoverage } from '../clinical/index'
 import type { FollowUp } from '../clinical/types'
 import type { PatientEvidence } from './evidence'
 import {
   dueWindow,
+  examOf,
   findEquivalentOrder,
-  followUpFamily,
-  orderFamily,
+  followUpTarget,
+  orderNamingFinding,
   type DueWindow,
 } from './orders'
-import { subjectRefs, type CardSubject } from './subjects'
+import type { CardSubject } from './subjects'
 import type { CardOptions } from './types'
 
 /** The follow-up of a subject: its due window, and an existing order that already covers it. */
@@ -24,9 +26,10 @@ export interface FollowUpState {
 }
 
 /**
- * The order among `orders` that already covers the subject's follow-up (or `followUp`, one of
- * its optional further orders): see `findEquivalentOrder`. Any of the card's findings counts as
- * the order's reason, since a study's nodules share one card and one follow-up.
+ * The order among `orders` that covers the subject's follow-up (or `followUp`, one of its
+ * optional further orders): see `findEquivalentOrder`. The order must be for the lead nodule
+ * (its Observation or report, or no finding as reason): an order for another nodule of the card
+ * is not this one's follow-up.
  */
 export function coveringOrder(
   subject: CardSubject,
@@ -36,18 +39,14 @@ export function coveringOrder(
   followUp: FollowUp | undefined = subject.lead.followUp
 ): ServiceRequest | undefined {
   const { lead, study } = subject
-  return findEquivalentOrder(
-    lead,
-    subjectRefs(subject),
-    study.studyDate,
-    orders,
-    patientId,
-    options,
-    followUp
-  )
+  return findEquivalentOrder(lead, study.studyDate, orders, patientId, options, followUp)
 }
 
-/** Where the subject's follow-up stands among the patient's open orders (and `extraOrders`). */
+/**
+ * Where the subject's follow-up stands among the patient's open orders (and `extraOrders`). A
+ * finding with no guideline follow-up (critical, unknown) counts as acted on when an order names
+ * it as its reason.
+ */
 export function followUpState(
   subject: CardSubject,
   patient: PatientEvidence,
@@ -60,15 +59,20 @@ export function followUpState(
   const orders = extraOrders.length
     ? [...patient.serviceRequests, ...extraOrders]
     : patient.serviceRequests
-  const existing = coveringOrder(subject, orders, patient.patientId, options)
+  const existing = lead.followUp
+    ? coveringOrder(subject, orders, patient.patientId, options)
+    : orderNamingFinding(lead, orders, patient.patientId, options)
   const window =
-    lead.followUp && study.studyDate ? dueWindow(study.studyDate, lead.followUp) : undefined
+    lead.followUp && study.studyDate
+      ? dueWindow(study.studyDate, lead.followUp, options)
+      : undefined
   return { ...(window ? { window } : {}), ...(existing ? { existing } : {}) }
 }
 
 /**
- * True when the follow-up has evidently happened: a later study of the same code family, or a
- * later study the nodule AI read (a chest CT), exists. Orders alone do not count as done.
+ * True when a later study shows the follow-up was done: its procedure is of an accepted exam
+ * family and it was performed inside the due window (`studyCoverage`). A chest CT for another
+ * reason days after the study is not the follow-up; orders alone never count as done.
  */
 export function followUpDone(
   subject: CardSubject,
@@ -78,13 +82,10 @@ export function followUpDone(
   const followUp = subject.lead.followUp
   const since = subject.study.studyDate
   if (!followUp || !since) return false
-  const family = followUpFamily(followUp.order)
-  return patient.studies.some(
-    (s) =>
-      s !== subject.study &&
-      !!s.studyDate &&
-      s.studyDate > since &&
-      ((s.study.procedureCode ?? []).some((c) => orderFamily(c, options) === family) ||
-        (family === 'chest-ct' && s.findings.some((f) => f.kind === 'pulmonary-nodule')))
-  )
+  const target = followUpTarget(subject.lead, since, followUp, options)
+  return patient.studies.some((s) => {
+    if (s === subject.study || !s.studyDate) return false
+    const families = (s.study.procedureCode ?? []).map((c) => examOf(c, options))
+    return families.some((family) => studyCoverage({ family, date: s.studyDate! }, target).covers)
+  })
 }

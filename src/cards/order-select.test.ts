@@ -139,7 +139,7 @@ describe('orderSelectCards', () => {
     expect(await run(old, [draft()])).toEqual([])
   })
 
-  it('a follow-up already done (a later chest CT read by the AI) is not open', async () => {
+  it('a later LDCT 16 days after a 4A is not its 3-month follow-up: both findings stay open (issue 10)', async () => {
     const ev = evidence({
       studies: [
         study({ id: 'study-1' }),
@@ -155,6 +155,120 @@ describe('orderSelectCards', () => {
       ],
     })
     const issued = await run(ev, [draft()])
-    expect(issued.map((i) => i.meta.observationRef)).toEqual(['Observation/b'])
+    expect(issued.map((i) => i.meta.observationRef)).toEqual(['Observation/b', 'Observation/a'])
+  })
+
+  it('the 3-month LDCT done on time is the follow-up: the finding is no longer open', async () => {
+    const ev = evidence({
+      studies: [
+        study({ id: 'study-1' }),
+        study({ id: 'study-2', started: '2026-06-12T09:00:00Z', uid: '1.2.3.9' }),
+      ],
+      reports: [report({ id: 'dr-1', studyId: 'study-1', results: ['Observation/a'] })],
+      observations: [nodule({ id: 'a', mean: 8.6 })],
+    })
+    const later = options({ now: new Date('2026-07-01T09:00:00Z') })
+    const issued = await orderSelectCards(
+      ev,
+      draftBundle(draft()),
+      ['ServiceRequest/draft-1'],
+      later
+    )
+    expect(issued).toEqual([])
+  })
+
+  describe('issue 10: what is wrong with the selected order, and the fix', () => {
+    const updateOf = (card: {
+      suggestions?: { actions?: { type: string; resource?: unknown }[] }[]
+    }) =>
+      card.suggestions?.[0]?.actions?.[0] as { type: string; resource?: ServiceRequest } | undefined
+
+    it('LATE: an LDCT 12 months out for a 4A due at 3 months no longer "fits"', async () => {
+      const [issued] = await run(prior(), [draft({ occurrence: '2027-03-14' })])
+      const { card } = issued!
+      expect(card.indicator).toBe('warning')
+      expect(card.summary).toContain('about 9 months late')
+      expect(card.summary).not.toContain('fits')
+      expect(card.detail).toContain('delays the diagnosis')
+      const update = updateOf(card)
+      expect(update?.type).toBe('update')
+      expect(update?.resource?.id).toBe('draft-1')
+      expect(update?.resource?.occurrenceDateTime).toBe('2026-06-14')
+      expect(card.links?.[0]?.url).toContain('StudyInstanceUIDs=')
+    })
+
+    it('WRONG EXAM: an annual screening LDCT (CPT 71271) for a 4B work-up', async () => {
+      const fourB = evidence({ reports: [report()], observations: [nodule({ mean: 16 })] })
+      const [issued] = await run(fourB, [
+        draft({ coding: [{ system: CPT, code: '71271' }], occurrence: '2027-03-14' }),
+      ])
+      const { card } = issued!
+      expect(card.indicator).toBe('warning')
+      expect(card.summary).toContain('Wrong exam?')
+      expect(card.summary).toContain('diagnostic CT chest to arrange now')
+      expect(card.summary).toContain('not a screening LDCT')
+      const update = updateOf(card)
+      expect(update?.resource?.code?.coding).toEqual([
+        { system: LOINC, code: '29252-4', display: 'CT Chest WO contrast' },
+      ])
+    })
+
+    it('EARLY moves the draft to the due date', async () => {
+      const [issued] = await run(prior(), [draft({ occurrence: '2026-04-10' })])
+      expect(issued!.card.summary).toContain('early')
+      expect(updateOf(issued!.card)?.resource?.occurrenceDateTime).toBe('2026-06-14')
+    })
+
+    it('a draft for another exam is judged, not matched by reason: duplicate only when it is the follow-up', async () => {
+      const placed = serviceRequest({
+        id: 'placed',
+        status: 'active',
+        coding: [{ system: LOINC, code: '81555-5' }],
+        reasonRef: 'Observation/obs-1',
+      })
+      const [issued] = await run(prior({ serviceRequests: [placed] }), [
+        draft({ occurrence: '2026-06-14' }),
+      ])
+      expect(issued!.card.summary).toContain('fits')
+    })
+
+    const sandboxDraft = (coding: { system?: string; code?: string; display?: string }[]) =>
+      ({
+        resourceType: 'ServiceRequest',
+        id: 'draft-1',
+        status: 'draft',
+        intent: 'order',
+        code: { coding },
+        reasonCode: [],
+        subject: { reference: `Patient/${PATIENT_ID}` },
+      }) as unknown as ServiceRequest
+
+    it('sandbox, before a procedure is picked: the recommended code and due date are offered', async () => {
+      const [issued] = await run(prior(), [sandboxDraft([{}])])
+      const update = updateOf(issued!.card)
+      expect(update?.type).toBe('update')
+      expect(update?.resource?.code?.coding?.[0]?.code).toBe('79086-5')
+      expect(update?.resource?.occurrenceDateTime).toBe('2026-06-14')
+      expect(update?.resource).not.toHaveProperty('reasonCode')
+    })
+
+    it.each([
+      ['71250', 'CT thorax without contrast', /early: LDCT .* is due 2026-06-14/, 'warning'],
+      ['71271', 'LDCT lung cancer screening', /early: LDCT .* is due 2026-06-14/, 'warning'],
+      ['78815', 'PET/CT skull base to mid-thigh', /fits the PET\/CT to arrange now/, 'info'],
+    ])(
+      'sandbox, CPT %s (%s) on a patient with a 4A nodule: the right card',
+      async (code, display, summary, indicator) => {
+        for (const coding of [
+          [{ system: CPT, code, display }],
+          [{}, { system: CPT, code, display }],
+        ]) {
+          const issued = await run(prior(), [sandboxDraft(coding)])
+          expect(issued).toHaveLength(1)
+          expect(issued[0]!.card.summary).toMatch(summary)
+          expect(issued[0]!.card.indicator).toBe(indicator)
+        }
+      }
+    )
   })
 })

@@ -2,12 +2,15 @@
  * @module cards/order-select
  * order-select: when the clinician selects an imaging order, check it against the patient's open
  * AI findings (within `findingsWindowMonths`, with a follow-up not yet done) and say, per finding,
- * whether the selected order MATCHES the recommended follow-up (same family, due within ±1 month),
- * is EARLY (and by how much), DUPLICATES an order already placed, or is a different exam. An
- * imaging order whose procedure is not picked yet (`code.coding: [{}]`) gets a shorter card.
+ * whether the selected order MATCHES the recommended follow-up (an accepted exam family, inside
+ * the due window), is EARLY or LATE (and by how much), DUPLICATES an order already placed, or is
+ * the WRONG EXAM (docs/clinical-rules.md, "Coverage"); with an `update` suggestion that fixes the
+ * draft. An imaging order whose procedure is not picked yet (`code.coding: [{}]`) gets a shorter
+ * card that offers the recommended code.
  */
 import type { Bundle, ServiceRequest } from 'fhir/r4'
 import { fitSummary, words } from '../../cards/index'
+import { judgeOrder, type OrderVerdict } from '../clinical/index'
 import { cardMeta, cardSource, overrideReasons } from './card-parts'
 import { detailMarkdown } from './detail'
 import type { PatientEvidence } from './evidence'
@@ -15,22 +18,19 @@ import { findingShortName, orderFacts } from './facts'
 import { coveringOrder, followUpDone } from './follow-up'
 import { studyLinks } from './links'
 import {
-  daysBetween,
-  dueWindow,
-  followUpFamily,
+  candidateOf,
+  followUpTarget,
   isImagingOrder,
   orderDate,
-  orderFamily,
+  orderIsForPatient,
   orderName,
 } from './orders'
 import { keyOf, parseRef } from './refs'
 import { recentSubjects, todayOf, type CardSubject } from './subjects'
-import type { Card, CardOptions, IssuedCard } from './types'
-import { cardUuid } from './uuid'
+import type { Card, CardOptions, IssuedCard, Suggestion } from './types'
+import { cardUuid, suggestionUuid } from './uuid'
 
 export const ORDER_SELECT_HOOK = 'order-select'
-
-export type OrderVerdict = 'matches' | 'early' | 'duplicate' | 'different' | 'unknown-code'
 
 /** The ServiceRequests of the draftOrders Bundle (which may lack `Bundle.type`). */
 function draftServiceRequests(
@@ -92,9 +92,44 @@ export async function orderSelectCards(
   return cards
 }
 
+/** The selected order changed as the verdict suggests: the due date, the recommended code. */
+function updatedOrder(
+  order: ServiceRequest,
+  change: NonNullable<OrderVerdict['update']>,
+  options: CardOptions
+): ServiceRequest {
+  const { occurrencePeriod: _p, occurrenceTiming: _t, ...rest } = order
+  const updated: ServiceRequest = {
+    ...(change.date ? rest : order),
+    ...(change.date ? { occurrenceDateTime: change.date } : {}),
+    ...(change.order
+      ? { code: { coding: [{ ...options.orderCodes[change.order] }] } }
+      : order.code
+        ? { code: { ...order.code, coding: (order.code.coding ?? []).filter((c) => c.code) } }
+        : {}),
+  }
+  // The sandbox's drafts carry empty arrays (`reasonCode: []`); a response never carries empties.
+  return Object.fromEntries(
+    Object.entries(updated).filter(([, v]) => !(Array.isArray(v) && v.length === 0))
+  ) as unknown as ServiceRequest
+}
+
+/** Verdicts the selection is judged by, best first: a fitting exam, an uncoded one, any. */
+const preference: Readonly<Record<OrderVerdict['verdict'], number>> = {
+  matches: 0,
+  duplicate: 0,
+  early: 0,
+  late: 0,
+  uncoded: 1,
+  'wrong-exam': 2,
+}
+
 /**
- * The card for one open finding, judging the selection most like its follow-up. Undefined when
- * the selection is a different exam and the follow-up is already ordered: nothing to warn about.
+ * The card for one open finding, judging the selection most like one of its follow-ups
+ * (`judgeOrder`): matches, early or late (by how much), wrong exam, duplicate, or no code yet;
+ * with an `update` suggestion that moves the draft to the due date or gives it the recommended
+ * exam's code, and the finding's viewer link. Undefined when the selection is a different exam
+ * and the follow-up is already ordered: nothing to warn about.
  */
 async function verdictCard(
   subject: CardSubject,
@@ -106,42 +141,56 @@ async function verdictCard(
   today: string
 ): Promise<IssuedCard | undefined> {
   const a = subject.lead
-  const followUp = a.followUp!
   const study = subject.study
-  const family = followUpFamily(followUp.order)
-  const existing = coveringOrder(subject, placed, patient.patientId, options)
-  // The selection to judge: one of the recommended family first, then an uncoded one.
-  const same = imaging.find((o) => orderFamily(o.code, options) === family)
-  const uncoded = imaging.find((o) => orderFamily(o.code, options) === 'unknown')
-  const selection = same ?? uncoded ?? imaging[0]!
-  const window = dueWindow(study.studyDate!, followUp)
-  const when = orderDate(selection) ?? today
-
-  let verdict: OrderVerdict
-  if (same) verdict = existing ? 'duplicate' : when < window.low ? 'early' : 'matches'
-  else if (uncoded) verdict = 'unknown-code'
-  else if (existing)
+  const followUps = [a.followUp!, ...(a.additionalFollowUps ?? [])]
+  const { followUp: _, ...target } = followUpTarget(a, study.studyDate!, a.followUp!, options)
+  const placedOrders = placed.filter((o) => orderIsForPatient(o, patient.patientId))
+  const placedFacts = placedOrders.map((o) => candidateOf(o, options))
+  const judged = imaging
+    .map((order) => ({
+      order,
+      verdict: judgeOrder(candidateOf(order, options), followUps, target, placedFacts, today),
+    }))
+    .filter((j): j is { order: ServiceRequest; verdict: OrderVerdict } => !!j.verdict)
+    .sort((x, y) => preference[x.verdict.verdict] - preference[y.verdict.verdict])
+  const pick = judged[0]
+  if (!pick) return undefined
+  const { order: selection, verdict: v } = pick
+  if (v.verdict === 'wrong-exam' && coveringOrder(subject, placed, patient.patientId, options))
     return undefined // a different exam, and the follow-up is already ordered
-  else verdict = 'different'
 
   const d = words.detail.orderSelect
-  const orderLabel = options.orderCodes[followUp.order].display
+  const window = v.window
+  const orderLabel = options.orderCodes[v.followUp.order].display
   const selectedName = orderName(selection)
-  const early = words.early(daysBetween(when, window.start))
+  const when = orderDate(selection) ?? today
+  const early = words.early(v.days ?? 0)
+  const late = words.late(v.days ?? 0)
+  const existing = v.duplicateOf !== undefined ? placedOrders[v.duplicateOf] : undefined
   const verdictLine = {
-    matches: () => d.matches(orderLabel, window.start, selectedName),
-    early: () => d.early(orderLabel, window.start, selectedName, when, early),
+    matches: () => d.matches(orderLabel, window.due, selectedName),
+    early: () => d.early(orderLabel, window.due, selectedName, when, early),
+    late: () => d.late(orderLabel, window.end ?? window.due, selectedName, when, late, window.now),
     duplicate: () => d.duplicate(orderFacts(existing!)),
-    different: () => d.different(orderLabel, window.start, selectedName),
-    'unknown-code': () => d.unknownCode(orderLabel, window.start),
-  }[verdict]()
+    'wrong-exam': () =>
+      d.wrongExam(orderLabel, window.due, selectedName, words.examName(v.selected), window.now),
+    uncoded: () => d.unknownCode(orderLabel, window.due),
+  }[v.verdict]()
 
   const summary = words.summary.orderSelect({
-    verdict,
+    verdict:
+      v.verdict === 'wrong-exam'
+        ? 'different'
+        : v.verdict === 'uncoded'
+          ? 'unknown-code'
+          : v.verdict,
     what: findingShortName(a),
-    order: followUp.order,
-    due: window.start,
-    ...(verdict === 'early' ? { early } : {}),
+    order: v.followUp.order,
+    due: window.due,
+    now: window.now,
+    ...(v.verdict === 'early' ? { early } : {}),
+    ...(v.verdict === 'late' ? { late } : {}),
+    ...(v.verdict === 'wrong-exam' ? { selected: words.examName(v.selected) } : {}),
   })
   const uuid = await cardUuid(hook, a.finding.observationRef, a.category)
   const links = studyLinks(
@@ -150,15 +199,51 @@ async function verdictCard(
     a.finding.keyImage,
     words.links.priorStudy(study.studyDate)
   )
+  const reason = words.order.shortReason(a.guideline, a.category)
+  const change = v.update && {
+    ...(v.update.order ? { order: options.orderCodes[v.update.order].display } : {}),
+    ...(v.update.date ? { date: v.update.date } : {}),
+  }
+  const suggestions: Suggestion[] =
+    v.update && change
+      ? [
+          {
+            label: words.suggestion.update(change, reason),
+            uuid: await suggestionUuid(
+              hook,
+              a.finding.observationRef,
+              v.update.order ? options.orderCodes[v.update.order].code : 'update',
+              v.update.date ?? window.due
+            ),
+            isRecommended: !a.lowConfidence,
+            actions: [
+              {
+                type: 'update',
+                description: words.suggestion.updateAction(change, reason),
+                resource: updatedOrder(selection, v.update, options),
+              },
+            ],
+          },
+        ]
+      : []
   const state = { window, ...(existing ? { existing } : {}) }
   const card: Card = {
     uuid,
     summary: fitSummary(summary),
-    indicator: verdict === 'early' || verdict === 'duplicate' ? 'warning' : 'info',
+    indicator: ['early', 'late', 'duplicate', 'wrong-exam'].includes(v.verdict)
+      ? 'warning'
+      : 'info',
     detail: detailMarkdown(subject, state, options, { lead: [verdictLine] }),
     source: cardSource(options),
+    ...(suggestions.length ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),
     overrideReasons: overrideReasons(),
     ...(links.length ? { links } : {}),
   }
-  return { card, meta: cardMeta(subject, uuid) }
+  return {
+    card,
+    meta: {
+      ...cardMeta(subject, uuid),
+      ...(suggestions[0]?.uuid ? { suggestionUuid: suggestions[0].uuid } : {}),
+    },
+  }
 }

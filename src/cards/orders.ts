@@ -1,124 +1,95 @@
 /**
  * @module cards/orders
- * Which orders are imaging orders, which code family they belong to, when a follow-up is due, and
- * whether an existing order already covers a finding's follow-up. Shared by the study, patient-view
- * and order-select cards so "already ordered" means the same thing on all three.
+ * Which orders are imaging orders, which exam family they are (src/clinical/exam-families, with
+ * this site's codes), when a follow-up is due, and whether an existing order covers a finding's
+ * follow-up. Shared by the study, patient-view and order-select cards so "already ordered" means
+ * the same thing on all three. The rules are the clinical module's; this file reads FHIR for them.
  */
 import type { CodeableConcept, ServiceRequest } from 'fhir/r4'
-import { followUpDate } from '../clinical/index'
+import {
+  dueWindow as clinicalDueWindow,
+  examFamilyOf,
+  orderCoverage,
+  type CandidateFacts,
+  type DueWindow,
+  type ExamFamily,
+  type ExamReading,
+  type FollowUpTarget,
+} from '../clinical/index'
+import { codingsOf } from '../clinical/fhir-values'
 import type { Assessment, FollowUp } from '../clinical/types'
 import { trimTrailingSlashes } from '../text/index'
 import { datePart, parseRef } from './refs'
 import type { CardOptions, OrderKind } from './types'
 
-export type OrderFamily = 'chest-ct' | 'pet-ct'
+export type { DueWindow }
 
-const LOINC = 'http://loinc.org'
-const RADLEX = 'http://radlex.org'
-const CPT = 'http://www.ama-assn.org/go/cpt'
 /** SNOMED "Imaging" (procedure), the usual ServiceRequest.category of imaging orders. */
 const IMAGING_CATEGORY = ['http://snomed.info/sct', '363679005'] as const
-
-/** Chest CT codes of the input contract ("Imaging orders in order-select"). */
-const CHEST_CT: readonly (readonly [string, string])[] = [
-  ...['29252-4', '24627-2', '24628-0', '79086-5', '87279-6'].map((c) => [LOINC, c] as const),
-  ...['RPID16', 'RPID17', 'RPID18', 'RPID6002', 'RPID6000', 'RPID6001'].map(
-    (c) => [RADLEX, c] as const
-  ),
-  ...['71250', '71260', '71270', '71271'].map((c) => [CPT, c] as const),
-]
-/** FDG PET/CT (clinical-reference.md §3.1, §3.2). */
-const PET_CT: readonly (readonly [string, string])[] = [
-  [LOINC, '81555-5'],
-  [RADLEX, 'RPID6017'],
-  [RADLEX, 'RPID6018'],
-]
 
 const sameSystem = (a: string | undefined, b: string) =>
   !a || trimTrailingSlashes(a.trim()).toLowerCase() === trimTrailingSlashes(b).toLowerCase()
 
-/** True when any coding carries one of the pairs; a coding without a system matches on its code. */
-function carries(
-  concept: CodeableConcept | undefined,
-  pairs: readonly (readonly [string, string])[]
-) {
-  return (concept?.coding ?? []).some((c) =>
-    pairs.some(([system, code]) => c.code?.trim() === code && sameSystem(c.system, system))
-  )
+/** The order kind whose configured code places an order of a family. */
+const kindOfFamily: Partial<Record<ExamFamily, OrderKind>> = {
+  'screening-ldct': 'ldct',
+  'diagnostic-chest-ct': 'ct-chest',
+  'pet-ct': 'pet-ct',
 }
 
-/** The family a follow-up order kind belongs to. */
-export const followUpFamily = (order: OrderKind): OrderFamily =>
-  order === 'pet-ct' ? 'pet-ct' : 'chest-ct'
+/** The order kind that names an exam of this family, when there is one. */
+export const orderKindOf = (family: ExamReading): OrderKind | undefined =>
+  family === 'uncoded' || family === 'other' ? undefined : kindOfFamily[family]
 
 /**
- * How an order's code reads: a family it belongs to, `unknown` when it carries no code yet (the
- * sandbox's `coding: [{}]` before a procedure is picked), `other` otherwise.
+ * What an order's or study's code reads as: the site's exam codes first, then the built-in
+ * families, then this site's configured follow-up order codes (so our own suggestion is always
+ * recognised); `uncoded` for the sandbox's `coding: [{}]`.
  */
-export function orderFamily(
+export function examOf(
   code: CodeableConcept | undefined,
-  options: Pick<CardOptions, 'orderCodes'>
-): OrderFamily | 'unknown' | 'other' {
-  const configured = (kind: OrderKind) =>
-    [[options.orderCodes[kind].system, options.orderCodes[kind].code]] as const
-  if (
-    carries(code, CHEST_CT) ||
-    carries(code, configured('ldct')) ||
-    carries(code, configured('ct-chest'))
-  )
-    return 'chest-ct'
-  if (carries(code, PET_CT) || carries(code, configured('pet-ct'))) return 'pet-ct'
-  const coded = (code?.coding ?? []).some((c) => c.code?.trim())
-  return coded ? 'other' : 'unknown'
+  options: Pick<CardOptions, 'orderCodes' | 'clinical'>
+): ExamReading {
+  const codings = codingsOf(code)
+  const reading = examFamilyOf(codings, options.clinical.examCodes)
+  if (reading !== 'other') return reading
+  for (const [kind, family] of [
+    ['ldct', 'screening-ldct'],
+    ['ct-chest', 'diagnostic-chest-ct'],
+    ['pet-ct', 'pet-ct'],
+  ] as const) {
+    const { system, code: value } = options.orderCodes[kind]
+    if (codings.some((c) => c.code === value && sameSystem(c.system, system))) return family
+  }
+  return 'other'
 }
 
-/** An imaging order: one of our families, uncoded yet, or categorised as imaging. */
+/** An imaging order: of a known family, uncoded yet, or categorised as imaging. */
 export function isImagingOrder(
   order: ServiceRequest,
-  options: Pick<CardOptions, 'orderCodes'>
+  options: Pick<CardOptions, 'orderCodes' | 'clinical'>
 ): boolean {
-  const family = orderFamily(order.code, options)
-  if (family !== 'other') return true
-  return (order.category ?? []).some((c) => carries(c, [IMAGING_CATEGORY]))
-}
-
-/** True when the order carries exactly the configured code for `kind`. */
-export function hasOrderCode(
-  order: ServiceRequest,
-  kind: OrderKind,
-  options: Pick<CardOptions, 'orderCodes'>
-): boolean {
-  const { system, code } = options.orderCodes[kind]
-  return carries(order.code, [[system, code]])
-}
-
-/** When a follow-up is due (YYYY-MM-DD) and the ±1 month window an order may fall in. */
-export interface DueWindow {
-  /** The due date, or the start of a range. */
-  start: string
-  /** The end of a range (Fleischner "6–12 months"). */
-  end?: string
-  /** One month before `start`: an order earlier than this is early. */
-  low: string
-  /** One month after the end (or the due date). */
-  high: string
+  if (examOf(order.code, options) !== 'other') return true
+  return (order.category ?? []).some((c) =>
+    codingsOf(c).some(
+      (coding) =>
+        coding.code === IMAGING_CATEGORY[1] && sameSystem(coding.system, IMAGING_CATEGORY[0])
+    )
+  )
 }
 
 /** The dates the wording shows of a due window: the due date, and the end of a range. */
 export function dueDates(window: DueWindow): { start: string; end?: string } {
-  return { start: window.start, ...(window.end ? { end: window.end } : {}) }
+  return { start: window.due, ...(window.end ? { end: window.end } : {}) }
 }
 
-/** The due window of a follow-up, counted from the study date with the clinical `followUpDate`. */
-export function dueWindow(studyDate: string, followUp: FollowUp): DueWindow {
-  const { from, to } = followUp.months
-  const last = to !== undefined && to !== from ? to : from
-  return {
-    start: followUpDate(studyDate, from),
-    ...(last !== from ? { end: followUpDate(studyDate, last) } : {}),
-    low: followUpDate(studyDate, Math.max(0, from - 1)),
-    high: followUpDate(studyDate, last + 1),
-  }
+/** The due window of a follow-up, with this site's tolerance (docs/clinical-rules.md). */
+export function dueWindow(
+  studyDate: string,
+  followUp: Pick<FollowUp, 'order' | 'months' | 'optional'>,
+  options: Pick<CardOptions, 'clinical'>
+): DueWindow {
+  return clinicalDueWindow(studyDate, followUp, options.clinical.dueToleranceDays)
 }
 
 /** The date an order is for: its occurrence, else undefined (not scheduled yet). */
@@ -130,55 +101,52 @@ export function orderDate(order: ServiceRequest): string | undefined {
   )
 }
 
-/** True when the order's reasonReference points at one of the Observations. */
-export function orderIsFor(order: ServiceRequest, observationRefs: string[]): boolean {
-  return (order.reasonReference ?? []).some((r) => {
-    const parsed = parseRef(r.reference)
-    return parsed.type === 'Observation' && observationRefs.includes(`Observation/${parsed.id}`)
-  })
-}
-
 /** True when the order is for this patient (or names no patient we could compare). */
 export function orderIsForPatient(order: ServiceRequest, patientId: string | undefined): boolean {
   const subject = parseRef(order.subject?.reference)
   return !patientId || subject.type !== 'Patient' || subject.id === patientId
 }
 
-/** An open order with what matching reads of it, read once. */
+/** What coverage reads of an order: its family, the findings it names, its dates. */
+export function candidateOf(
+  order: ServiceRequest,
+  options: Pick<CardOptions, 'orderCodes' | 'clinical'>
+): CandidateFacts {
+  const date = orderDate(order)
+  const authored = datePart(order.authoredOn)
+  const reasons = (order.reasonReference ?? []).flatMap((r) => {
+    const parsed = parseRef(r.reference)
+    return parsed.type && parsed.id ? [`${parsed.type}/${parsed.id}`] : []
+  })
+  return {
+    family: examOf(order.code, options),
+    reasons,
+    ...(date !== undefined && { date }),
+    ...(authored !== undefined && { authored }),
+  }
+}
+
+/** An open order with what coverage reads of it, read once per order list. */
 interface IndexedOrder {
   order: ServiceRequest
-  /** Position among the patient's orders: the first match in input order wins. */
-  position: number
-  family: ReturnType<typeof orderFamily>
-  date?: string
-  authored?: string
+  facts: CandidateFacts
 }
 
 /**
- * The patient's orders indexed for `findEquivalentOrder`: by the Observations their
- * reasonReference names, and (lazily) by the follow-up kind they could cover. Built once per
- * order list, because checking every card subject against every order made a crafted prefetch
+ * One index per order list (the lists are built per hook call): each of the patient's orders
+ * read once, because checking every card subject against every order made a crafted prefetch
  * cost seconds.
  */
-interface OrderIndex {
-  patientId: string | undefined
-  options: Pick<CardOptions, 'orderCodes'>
-  /** The list's length when indexed: a list that has grown since is indexed anew. */
-  length: number
-  /** `Observation/{id}` → the first order whose reasonReference names it. */
-  byReason: Map<string, IndexedOrder>
-  mine: IndexedOrder[]
-  byKind: Map<OrderKind, IndexedOrder[]>
-}
+const indexes = new WeakMap<
+  readonly ServiceRequest[],
+  { patientId: string | undefined; options: object; length: number; mine: IndexedOrder[] }
+>()
 
-/** One index per order list; the lists are built per hook call, so this lives as long as it. */
-const indexes = new WeakMap<readonly ServiceRequest[], OrderIndex>()
-
-function orderIndex(
+function patientOrders(
   orders: readonly ServiceRequest[],
   patientId: string | undefined,
-  options: Pick<CardOptions, 'orderCodes'>
-): OrderIndex {
+  options: Pick<CardOptions, 'orderCodes' | 'clinical'>
+): IndexedOrder[] {
   const cached = indexes.get(orders)
   if (
     cached &&
@@ -186,84 +154,66 @@ function orderIndex(
     cached.options === options &&
     cached.length === orders.length
   )
-    return cached
+    return cached.mine
   const mine = orders
     .filter((o) => orderIsForPatient(o, patientId))
-    .map((order, position): IndexedOrder => {
-      const date = orderDate(order)
-      const authored = datePart(order.authoredOn)
-      return {
-        order,
-        position,
-        family: orderFamily(order.code, options),
-        ...(date !== undefined && { date }),
-        ...(authored !== undefined && { authored }),
-      }
-    })
-  const byReason = new Map<string, IndexedOrder>()
-  for (const entry of mine) {
-    for (const r of entry.order.reasonReference ?? []) {
-      const parsed = parseRef(r.reference)
-      const key = `Observation/${parsed.id}`
-      if (parsed.type === 'Observation' && !byReason.has(key)) byReason.set(key, entry)
-    }
-  }
-  const index = { patientId, options, length: orders.length, byReason, mine, byKind: new Map() }
-  indexes.set(orders, index)
-  return index
-}
-
-/** The patient's orders of the kind's code or code family, in input order. */
-function ordersOfKind(index: OrderIndex, kind: OrderKind): IndexedOrder[] {
-  let list = index.byKind.get(kind)
-  if (!list) {
-    const family = followUpFamily(kind)
-    list = index.mine.filter(
-      (o) => hasOrderCode(o.order, kind, index.options) || o.family === family
-    )
-    index.byKind.set(kind, list)
-  }
-  return list
+    .map((order) => ({ order, facts: candidateOf(order, options) }))
+  indexes.set(orders, { patientId, options, length: orders.length, mine })
+  return mine
 }
 
 /**
- * The existing order that already covers a follow-up (the assessment's, or `followUp`, e.g. its
- * optional PET/CT): one whose reasonReference is the finding, whatever its code (the guideline's
- * options are alternatives: once one is ordered for the finding, it has been acted on), or one
- * with the same order code or code family for a date within ±1 month of the due window. An
- * order with no date counts when it was authored on or after the study.
+ * For a finding with no guideline follow-up (a critical or unknown finding): the first open order
+ * that names it as its reason, whatever the exam. It documents that the finding was acted on.
+ */
+export function orderNamingFinding(
+  assessment: Assessment,
+  orders: readonly ServiceRequest[],
+  patientId: string | undefined,
+  options: Pick<CardOptions, 'orderCodes' | 'clinical'>
+): ServiceRequest | undefined {
+  const ref = assessment.finding.observationRef
+  if (!ref) return undefined
+  return patientOrders(orders, patientId, options).find((o) => o.facts.reasons.includes(ref))?.order
+}
+
+/** The follow-up target of an assessment's finding: its Observation and report, its study date. */
+export function followUpTarget(
+  assessment: Assessment,
+  studyDate: string,
+  followUp: FollowUp,
+  options: Pick<CardOptions, 'clinical'>
+): FollowUpTarget {
+  const f = assessment.finding
+  return {
+    followUp,
+    studyDate,
+    findingRefs: [f.observationRef].filter(Boolean),
+    reportRefs: f.reportRef ? [f.reportRef] : [],
+    toleranceDays: options.clinical.dueToleranceDays,
+  }
+}
+
+/**
+ * The existing order that covers a follow-up (the assessment's, or `followUp`, e.g. its optional
+ * PET/CT): the first, in input order, of an accepted exam family, for this finding (its
+ * Observation, its report, or no finding as reason), dated within the due window, or undated and
+ * written after the study for a work-up to arrange now (`orderCoverage`).
  */
 export function findEquivalentOrder(
   assessment: Assessment,
-  observationRefs: string[],
   studyDate: string | undefined,
   orders: readonly ServiceRequest[],
   patientId: string | undefined,
-  options: Pick<CardOptions, 'orderCodes'>,
+  options: Pick<CardOptions, 'orderCodes' | 'clinical'>,
   followUp: FollowUp | undefined = assessment.followUp
 ): ServiceRequest | undefined {
-  const index = orderIndex(orders, patientId, options)
-  let byReason: IndexedOrder | undefined
-  for (const ref of observationRefs) {
-    const found = index.byReason.get(ref)
-    if (found && (!byReason || found.position < byReason.position)) byReason = found
-  }
-  if (byReason) return byReason.order
   if (!followUp || !studyDate) return undefined
-  const family = followUpFamily(followUp.order)
-  const window = dueWindow(studyDate, followUp)
-  // PET/CT is never an interval exam in these guidelines: any open PET/CT after the study covers
-  // the "may be considered" option, whatever date it was booked for.
-  const high = family === 'pet-ct' ? '9999-12-31' : window.high
-  return ordersOfKind(index, followUp.order).find(({ date, authored }) => {
-    if (date) return date >= window.low && date <= high
-    return !!authored && authored >= studyDate
-  })?.order
-}
-
-/** Days from `a` to `b` (YYYY-MM-DD), positive when b is later. */
-export function daysBetween(a: string, b: string): number {
-  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000)
+  const base = followUpTarget(assessment, studyDate, followUp, options)
+  const target = { ...base, window: dueWindow(studyDate, followUp, options) }
+  return patientOrders(orders, patientId, options).find(
+    (o) => orderCoverage(o.facts, target).covers
+  )?.order
 }
 
 /** `date` (YYYY-MM-DD) shifted by whole months, for look-back windows (not clinical due dates). */

@@ -116,11 +116,42 @@ describe('patientViewCards', () => {
     expect(issued[0]!.meta.findingKind).toBe('pulmonary-embolism')
   })
 
-  it('informational findings without a follow-up are not outstanding', async () => {
+  it('unknown findings are listed too, not only by the custom hook (issue 10)', async () => {
     const ev = evidence({
       reports: [report({ results: ['Observation/x'] })],
       observations: [finding({ id: 'x', code: '233604007', display: 'Pneumonia' })],
     })
+    const issued = await patientViewCards(ev, opts)
+    expect(issued).toHaveLength(1)
+    expect(issued[0]!.card.indicator).toBe('info')
+    expect(issued[0]!.meta.findingKind).toBe('unknown')
+    expect(issued[0]!.card.summary).toContain('Pneumonia')
+  })
+
+  it('known informational findings without a follow-up are not outstanding', async () => {
+    const ev = evidence({
+      reports: [report({ results: ['Observation/x'] })],
+      observations: [finding({ id: 'x', code: '33737001', display: 'Fracture of rib' })],
+    })
     expect(await patientViewCards(ev, opts)).toEqual([])
+  })
+
+  it('a CT for haemoptysis 6 days after a 4A LDCT is not its follow-up: still outstanding (issue 10)', async () => {
+    const ev = evidence({
+      studies: [
+        study({ id: 'study-1' }),
+        study({
+          id: 'study-2',
+          procedure: 'ct-chest',
+          description: 'CT chest (haemoptysis)',
+          started: '2026-03-20T09:00:00Z',
+          uid: '1.2.3.20',
+        }),
+      ],
+      reports: [report({ id: 'dr-1', studyId: 'study-1', results: ['Observation/obs-1'] })],
+      observations: [nodule({ id: 'obs-1', mean: 8.6 })],
+    })
+    const issued = await patientViewCards(ev, opts)
+    expect(issued.map((i) => i.meta.observationRef)).toEqual(['Observation/obs-1'])
   })
 })

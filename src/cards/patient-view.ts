@@ -1,8 +1,9 @@
 /**
  * @module cards/patient-view
  * patient-view: one card per outstanding AI finding of the last `findingsWindowMonths` — one that
- * needs a follow-up or is critical, and has neither a follow-up order (active or draft, by
- * reasonReference or by matching code near the due date) nor a later study that did the follow-up.
+ * needs a follow-up, is critical, or is of a kind imaging-cds does not know — that has neither an
+ * order covering its follow-up nor a later study that did it (`orderCoverage` / `studyCoverage`,
+ * docs/clinical-rules.md "Coverage").
  * A study's nodules count as one finding (the exam-level category is its most suspicious nodule's).
  */
 import { words } from '../../cards/index'
@@ -24,10 +25,12 @@ export async function patientViewCards(
 ): Promise<IssuedCard[]> {
   const today = todayOf(options)
   const overdue = (state: FollowUpState) =>
-    !!state.window && today > (state.window.end ?? state.window.start)
+    !!state.window && today > (state.window.end ?? state.window.due)
   const outstanding = recentSubjects(patient, options).filter((subject) => {
     const { lead } = subject
-    if (!lead.followUp && lead.indicator !== 'critical') return false
+    // Unknown findings are listed too: imaging-cds has no rule for them, so nothing else will.
+    if (!lead.followUp && lead.indicator !== 'critical' && lead.finding.kind !== 'unknown')
+      return false
     return (
       !followUpState(subject, patient, options).existing && !followUpDone(subject, patient, options)
     )
@@ -45,7 +48,7 @@ export async function patientViewCards(
             ...(subject.lead.followUp && state.window
               ? {
                   order: subject.lead.followUp.order,
-                  due: state.window.start,
+                  due: state.window.due,
                   now: isArrangeNow(subject.lead.followUp),
                 }
               : {}),

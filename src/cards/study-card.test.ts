@@ -181,16 +181,52 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     expect(card.detail).toContain('ServiceRequest/sr-ldct')
   })
 
-  it('an order whose reasonReference is the finding counts as the follow-up, whatever its code', async () => {
-    const existing = serviceRequest({
+  it('an order for the finding counts only when it is the follow-up: its exam, in its window (issue 10)', async () => {
+    const undated = serviceRequest({
       id: 'sr-any',
       status: 'draft',
       coding: [{ system: LOINC, code: '24627-2' }],
       reasonRef: 'Observation/obs-1',
     })
-    const { card } = await oneCard(screening4A({ serviceRequests: [existing] }))
+    // before issue 10 any order naming the finding covered it, whatever its code and date
+    const open = await oneCard(screening4A({ serviceRequests: [undated] }))
+    expect(open.card.suggestions?.[0]?.label).toBe('Order LDCT for 2026-06-14 (Lung-RADS 4A)')
+    const inWindow = serviceRequest({
+      id: 'sr-ct',
+      status: 'draft',
+      coding: [{ system: LOINC, code: '24627-2' }],
+      reasonRef: 'Observation/obs-1',
+      occurrence: '2026-06-20',
+    })
+    const { card } = await oneCard(screening4A({ serviceRequests: [inWindow] }))
     expect(card.suggestions).toBeUndefined()
     expect(card.detail).toContain('Follow-up already ordered:')
+    // the words match the order: a diagnostic CT chest covers the 3-month LDCT, and is named so
+    expect(card.summary).toContain('CT chest already ordered')
+  })
+
+  it('a 6-month LDCT ordered at 6.5 mm does not cover the 4B work-up at 15.5 mm, and is never called "CT chest" (issue 10)', async () => {
+    const sixMonth = serviceRequest({
+      id: 'sr-6m',
+      status: 'active',
+      reasonRef: 'Observation/obs-1',
+      occurrence: '2026-09-14',
+    })
+    const { card } = await oneCard({
+      reports: [report()],
+      observations: [nodule({ mean: 15.5 })],
+      serviceRequests: [sixMonth],
+    })
+    expect(card.summary).toContain('Lung-RADS 4B')
+    expect(card.summary).not.toContain('already ordered')
+    expect(card.suggestions?.[0]?.label).toBe('Order diagnostic CT chest now (Lung-RADS 4B)')
+  })
+
+  it('a standing undated annual LDCT written after the study does not make a 4A "already ordered" (issue 10)', async () => {
+    const standing = serviceRequest({ id: 'sr-annual', status: 'active', authoredOn: '2026-03-20' })
+    const { card } = await oneCard(screening4A({ serviceRequests: [standing] }))
+    expect(card.summary).not.toContain('already ordered')
+    expect(card.suggestions?.[0]?.label).toBe('Order LDCT for 2026-06-14 (Lung-RADS 4A)')
   })
 
   it('orders that do not count: another code family, out of the ±1 month window, completed', async () => {
@@ -322,14 +358,34 @@ describe('studyCards: the optional PET/CT beside the follow-up', () => {
     ])
   })
 
-  it('a PET/CT ordered for the finding: the alternative was chosen, the summary names it', async () => {
+  it('a PET/CT ordered for a 4A covers its PET/CT option, not its 3-month LDCT', async () => {
     const pet = serviceRequest({
       id: 'sr-pet',
       status: 'draft',
       coding: [{ system: LOINC, code: '81555-5', display: 'PET/CT' }],
       reasonRef: 'Observation/obs-1',
+      authoredOn: '2026-03-16',
     })
     const { card } = await oneCard(screening4A({ serviceRequests: [pet] }))
+    expect(card.summary).not.toContain('already ordered')
+    expect(card.suggestions?.map((s) => s.label)).toEqual([
+      'Order LDCT for 2026-06-14 (Lung-RADS 4A)',
+    ])
+  })
+
+  it('a PET/CT ordered for a 4B is one of its work-up options: the summary names it', async () => {
+    const pet = serviceRequest({
+      id: 'sr-pet',
+      status: 'draft',
+      coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '78815' }],
+      reasonRef: 'Observation/obs-1',
+      authoredOn: '2026-03-15',
+    })
+    const { card } = await oneCard({
+      reports: [report()],
+      observations: [nodule({ mean: 16 })],
+      serviceRequests: [pet],
+    })
     expect(card.summary).toContain('PET/CT already ordered')
     expect(card.suggestions).toBeUndefined()
     expect(card.detail).toContain('ServiceRequest/sr-pet')

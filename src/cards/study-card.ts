@@ -15,10 +15,10 @@ import type { PatientEvidence, StudyEvidence } from './evidence'
 import { findingName, noduleFacts } from './facts'
 import { followUpState, type FollowUpState } from './follow-up'
 import { studyLabel, studyLinks } from './links'
-import { orderFamily } from './orders'
+import { examOf, orderKindOf, orderName } from './orders'
 import { cardSubjects, type CardSubject } from './subjects'
 import { additionalSuggestions, followUpSuggestion } from './suggestions'
-import type { Card, CardOptions, IssuedCard, OrderKind } from './types'
+import type { Card, CardOptions, IssuedCard } from './types'
 import { cardUuid } from './uuid'
 
 /** The hook name hashed into these cards' uuids (stable even if the served hook is renamed). */
@@ -35,13 +35,13 @@ function noFollowUpReason(a: Assessment): Extract<Plan, { kind: 'none' }>['why']
   return undefined
 }
 
-/** What was ordered, for "… already ordered": a PET/CT ordered for the nodule is named as such. */
-function orderedKind(
-  existing: ServiceRequest,
-  planned: OrderKind,
-  options: CardOptions
-): OrderKind {
-  return orderFamily(existing.code, options) === 'pet-ct' ? 'pet-ct' : planned
+/**
+ * What was ordered, for "… already ordered", named by the order's own exam family (an LDCT is
+ * never called a CT chest); an order of no follow-up kind (tissue sampling, referral) by its name.
+ */
+function ordered(existing: ServiceRequest, options: CardOptions): Plan {
+  const kind = orderKindOf(examOf(existing.code, options))
+  return kind ? { kind: 'ordered', order: kind } : { kind: 'ordered', name: orderName(existing) }
 }
 
 /** What the summary of a finding card says, for the imaging-study-complete hook. */
@@ -55,7 +55,7 @@ export function findingSummary(
   if (f.kind === 'pulmonary-nodule') {
     const plan: Plan = a.followUp
       ? state.existing
-        ? { kind: 'ordered', order: orderedKind(state.existing, a.followUp.order, options) }
+        ? ordered(state.existing, options)
         : {
             kind: 'follow-up',
             order: a.followUp.order,

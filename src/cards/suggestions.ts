@@ -37,7 +37,7 @@ function orderSuggestions(
     const code = options.orderCodes[followUp.order]
     return {
       label,
-      uuid: await suggestionUuid(hook, a.finding.observationRef, code.code, window.start),
+      uuid: await suggestionUuid(hook, a.finding.observationRef, code.code, window.due),
       isRecommended,
       actions: [
         {
@@ -100,7 +100,12 @@ export async function additionalSuggestions(
   for (const followUp of a.additionalFollowUps ?? []) {
     if (coveringOrder(subject, patient.serviceRequests, patientId, options, followUp)) continue
     const label = words.suggestion.consider(followUp.order, shortReason, followUp.because)
-    const suggestion = await suggest(followUp, dueWindow(studyDate, followUp), label, false)
+    const suggestion = await suggest(
+      followUp,
+      dueWindow(studyDate, followUp, options),
+      label,
+      false
+    )
     offered.push({ followUp, suggestion })
   }
   return offered

@@ -330,6 +330,8 @@ export interface FollowUpTarget {
   /** The AI report(s) the finding came from. */
   reportRefs: readonly string[]
   toleranceDays?: number
+  /** The due window, when already computed for this target (many orders, one window). */
+  window?: DueWindow
 }
 
 export type Coverage =
@@ -370,7 +372,7 @@ function timing(date: string, window: DueWindow): Coverage {
  * due window, or undated but written on or after the study for a work-up to arrange now.
  */
 export function orderCoverage(order: CandidateFacts, target: FollowUpTarget): Coverage {
-  const window = dueWindow(target.studyDate, target.followUp, target.toleranceDays)
+  const window = target.window ?? dueWindow(target.studyDate, target.followUp, target.toleranceDays)
   const family = order.family
   if (
     family === 'uncoded' ||
@@ -396,7 +398,7 @@ export function studyCoverage(
   study: { family: ExamReading; date: string },
   target: FollowUpTarget
 ): Coverage {
-  const window = dueWindow(target.studyDate, target.followUp, target.toleranceDays)
+  const window = target.window ?? dueWindow(target.studyDate, target.followUp, target.toleranceDays)
   const family = study.family
   if (
     family === 'uncoded' ||
