@@ -114,6 +114,15 @@ function updatedOrder(
   ) as unknown as ServiceRequest
 }
 
+/** True when no value under `value` is null, "", [] or {} (a response never carries empties). */
+function withoutEmpties(value: unknown): boolean {
+  if (value === null || value === undefined || value === '') return false
+  if (Array.isArray(value)) return value.length > 0 && value.every(withoutEmpties)
+  if (typeof value === 'object')
+    return Object.keys(value).length > 0 && Object.values(value).every(withoutEmpties)
+  return true
+}
+
 /** Verdicts the selection is judged by, best first: a fitting exam, an uncoded one, any. */
 const preference: Readonly<Record<OrderVerdict['verdict'], number>> = {
   matches: 0,
@@ -204,8 +213,15 @@ async function verdictCard(
     ...(v.update.order ? { order: options.orderCodes[v.update.order].display } : {}),
     ...(v.update.date ? { date: v.update.date } : {}),
   }
+  // An update carries the whole order: only offer one for a draft that is a valid ServiceRequest.
+  const updatable =
+    typeof selection.status === 'string' &&
+    typeof selection.intent === 'string' &&
+    typeof selection.subject?.reference === 'string' &&
+    v.update !== undefined &&
+    withoutEmpties(updatedOrder(selection, v.update, options))
   const suggestions: Suggestion[] =
-    v.update && change
+    v.update && change && updatable
       ? [
           {
             label: words.suggestion.update(change, reason),
