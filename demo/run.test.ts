@@ -144,3 +144,57 @@ describe('demo/render', () => {
     )
   })
 })
+
+describe('npm run demo -- --keep --sandbox-origin', () => {
+  it('serves the sandbox on its own service: its origin, private-network preflights, sandbox URLs', async () => {
+    const { createServer } = await import('node:net')
+    const freePort = () =>
+      new Promise<number>((resolve) => {
+        const server = createServer().listen(0, '127.0.0.1', () => {
+          const { port } = server.address() as { port: number }
+          server.close(() => resolve(port))
+        })
+      })
+    const [sandboxPort, fhirPort] = [await freePort(), await freePort()]
+    const origin = 'https://sandbox.cds-hooks.org'
+    const lines: string[] = []
+    let stop!: () => void
+    const stopped = new Promise<void>((resolve) => (stop = resolve))
+    const running = runDemo({
+      keep: true,
+      sandbox: { origin, port: sandboxPort },
+      fhirPort,
+      stop: stopped,
+      write: (text) => lines.push(text),
+      style: { color: false, width: 200 },
+    })
+    try {
+      for (let i = 0; i < 600 && !lines.join('\n').includes('screen=pama'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      const output = lines.join('\n')
+      const discovery = `http://127.0.0.1:${sandboxPort}/cds-services`
+      expect(output).toContain(`Discovery URL  ${discovery}`)
+      expect(output).toContain(`http://127.0.0.1:${fhirPort}/fhir/R4`)
+      const pama = new URL(output.match(/https:\/\/sandbox\.cds-hooks\.org\/\?\S*screen=pama/)![0])
+      expect(pama.searchParams.get('serviceDiscoveryURL')).toBe(discovery)
+      expect(pama.searchParams.get('fhirServiceUrl')).toBe(`http://127.0.0.1:${fhirPort}/fhir/R4`)
+      const preflight = await fetch(discovery, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+          'access-control-request-private-network': 'true',
+        },
+      })
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(origin)
+      expect(preflight.headers.get('access-control-allow-private-network')).toBe('true')
+      // It trusts the sandbox's key only: the demo EHR's calls without it are refused.
+      expect((await fetch(discovery)).status).toBe(401)
+    } finally {
+      stop()
+      expect((await running).exitCode).toBe(0)
+    }
+  }, 120_000)
+})

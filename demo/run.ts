@@ -9,8 +9,12 @@
  *
  *   npm run demo              run through the calls and exit
  *   npm run demo -- --keep    then leave the service and FHIR server running until Ctrl-C
+ *   npm run demo -- --keep --sandbox-origin ORIGIN [--sandbox-port 8081] [--fhir-port N]
+ *                             also start a service that trusts the CDS Hooks sandbox's published
+ *                             key (config/trust.dev-sandbox.UNSAFE.json, development only) with
+ *                             that CORS origin, and print sandbox URLs per scenario
  */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -64,7 +68,15 @@ export interface DemoOptions {
   style?: RenderStyle
   /** Resolves when a --keep demo should stop. */
   stop?: Promise<unknown>
+  /** With `keep`: also serve the CDS Hooks sandbox (its published key, this CORS origin). */
+  sandbox?: { origin: string; port?: number }
+  /** A fixed port for the FHIR server (the sandbox's FHIR URL is typed in by hand). */
+  fhirPort?: number
 }
+
+/** The dev-only trust file for the CDS Hooks sandbox (its private key is public). */
+export const SANDBOX_TRUST_FILE = 'config/trust.dev-sandbox.UNSAFE.json'
+export const DEFAULT_SANDBOX_PORT = 8081
 
 export interface CallResult {
   call: DemoCall
@@ -104,7 +116,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   let env: DemoEnv | undefined
   let failed = false
   try {
-    env = await startEverything()
+    env = await startEverything(options.fhirPort)
     write(
       [
         'imaging-cds demo: an EHR calling the service with signed JWTs (dev mode is off)',
@@ -128,7 +140,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     write(
       `Demo complete: ${calls.length} hook calls, ${cardCount} cards, feedback stored once each.`
     )
-    if (options.keep) await keepRunning(env, write, options.stop)
+    if (options.keep) await keepRunning(env, write, options.stop, options.sandbox)
     return { exitCode: 0, calls, report }
   } catch (err) {
     const message =
@@ -143,12 +155,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   }
 }
 
-async function startEverything(): Promise<DemoEnv> {
+async function startEverything(fhirPort?: number): Promise<DemoEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'imaging-cds-demo-'))
   const logPath = join(dir, 'service.log')
   const logger = createLogger({ write: (line) => appendFileSync(logPath, `${line}\n`) })
   const resources = loadFixtureResources()
-  const fhir = await startFhirServer({ resources })
+  const fhir = await startFhirServer({ resources, ...(fhirPort ? { port: fhirPort } : {}) })
   try {
     return await startService(dir, logPath, logger, resources, fhir)
   } catch (err) {
@@ -371,7 +383,8 @@ async function postFeedback(
 async function keepRunning(
   env: DemoEnv,
   write: (text: string) => void,
-  stop: Promise<unknown> | undefined
+  stop: Promise<unknown> | undefined,
+  sandbox?: { origin: string; port?: number }
 ): Promise<void> {
   const keyPath = join(env.dir, 'private.jwk.json')
   writeFileSync(keyPath, `${JSON.stringify(env.privateJwk, null, 2)}\n`, { mode: 0o600 })
@@ -407,11 +420,15 @@ async function keepRunning(
       `    --body ${requestPath}`,
       `  npm run feedback:report -- --db ${env.sink.path}`,
       '',
-      'The CDS Hooks sandbox signs with its own key, which this instance does not trust. To use the',
-      'sandbox, run the service with CDS_TRUST_FILE=config/trust.dev-sandbox.UNSAFE.json (or',
-      'CDS_DEV_MODE=1), local development only: `CDS_TRUST_FILE=config/trust.dev-sandbox.UNSAFE.json npm start`.',
+      ...(sandbox
+        ? []
+        : [
+            'The CDS Hooks sandbox signs with its own key, which this instance does not trust: add',
+            '--sandbox-origin ORIGIN (e.g. https://sandbox.cds-hooks.org) for a second service that does.',
+          ]),
     ].join('\n')
   )
+  const sandboxService = sandbox ? await startSandboxService(env, sandbox, write) : undefined
   // `on`, not `once`: Ctrl-C reaches both tsx and this process, and tsx relays it too; a second
   // SIGINT during clean-up must not kill the process before the temp files are removed.
   await (stop ??
@@ -420,17 +437,100 @@ async function keepRunning(
       process.on('SIGTERM', resolve)
     }))
   write('\nStopping.')
+  await sandboxService?.close()
+}
+
+/**
+ * A second service for the CDS Hooks sandbox: it trusts the sandbox's published key (development
+ * only: anyone can sign with it), allows the sandbox's origin (with private-network preflights),
+ * and reads the demo FHIR server. Prints what to type in the sandbox and a URL per scenario.
+ */
+async function startSandboxService(
+  env: DemoEnv,
+  sandbox: { origin: string; port?: number },
+  write: (text: string) => void
+): Promise<RunningServer> {
+  const origin = new URL(sandbox.origin).origin
+  const port = sandbox.port ?? DEFAULT_SANDBOX_PORT
+  const logPath = join(env.dir, 'sandbox-service.log')
+  const logger = createLogger({ write: (line) => appendFileSync(logPath, `${line}\n`) })
+  const config = parseConfig({
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    CDS_TRUST: readFileSync(new URL(`../${SANDBOX_TRUST_FILE}`, import.meta.url), 'utf8'),
+    CDS_CORS_ORIGINS: origin,
+    OHIF_VIEWER_URL: DEMO_VIEWER_URL,
+  })
+  const service = await startServer(config, { logger }).catch((err: unknown) => {
+    throw new DemoFailure(
+      `The sandbox service could not listen on 127.0.0.1:${port} (${(err as Error).message}); choose another with --sandbox-port`
+    )
+  })
+  const discovery = `${config.publicUrl}/cds-services`
+  const open = (patientId: string, screen: 'patient-view' | 'pama') =>
+    `${origin}/?${new URLSearchParams({
+      fhirServiceUrl: env.fhir.url,
+      patientId,
+      serviceDiscoveryURL: discovery,
+      screen,
+    }).toString()}`
+  const patients = [...new Set(demoCalls().map((c) => c.patientId))]
+  write(
+    [
+      '',
+      `CDS Hooks sandbox (${origin}): a service trusting its published key, DEVELOPMENT ONLY`,
+      `  Discovery URL  ${discovery}   (gear menu → "Add CDS Services"; type it exactly: the JWT aud must match)`,
+      `  FHIR server    ${env.fhir.url}   (gear menu → "Change FHIR Server", if not set by the URLs below)`,
+      `  Service log    ${logPath}   ("auth.rejected" with reason "bad_aud" = the URL typed differs)`,
+      '  Per patient: patient-view, then the PAMA imaging order screen (order-select):',
+      ...patients.flatMap((id) => [
+        `  ${id}`,
+        `    ${open(id, 'patient-view')}`,
+        `    ${open(id, 'pama')}`,
+      ]),
+    ].join('\n')
+  )
+  return service
 }
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      keep: { type: 'boolean', default: false },
+      'sandbox-origin': { type: 'string' },
+      'sandbox-port': { type: 'string' },
+      'fhir-port': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   })
   if (values.help) {
-    console.log('Usage: npm run demo [-- --keep]')
+    console.log(
+      'Usage: npm run demo [-- --keep [--sandbox-origin ORIGIN] [--sandbox-port 8081] [--fhir-port N]]'
+    )
     return 0
   }
-  const result = await runDemo({ keep: values.keep })
+  const port = (name: 'sandbox-port' | 'fhir-port') => {
+    const value = values[name]
+    if (value === undefined) return undefined
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      throw new Error(`--${name}: not a port: ${value}`)
+    return n
+  }
+  const origin = values['sandbox-origin']
+  if (origin !== undefined && !/^https?:\/\/[^/]+\/?$/.test(origin)) {
+    console.error(
+      `--sandbox-origin: an origin such as https://sandbox.cds-hooks.org, not ${origin}`
+    )
+    return 1
+  }
+  const sandboxPort = port('sandbox-port')
+  const fhirPort = port('fhir-port')
+  const result = await runDemo({
+    keep: values.keep || origin !== undefined,
+    ...(origin ? { sandbox: { origin, ...(sandboxPort ? { port: sandboxPort } : {}) } } : {}),
+    ...(fhirPort ? { fhirPort } : {}),
+  })
   return result.exitCode
 }
 

@@ -110,6 +110,19 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
 
   const app = new Hono<Env>()
 
+  // Private Network Access (Chromium): a page on a public origin (the hosted CDS Hooks sandbox)
+  // may reach a service on loopback only when the preflight allows it. Answered only for origins
+  // the CORS configuration already allows.
+  app.use('*', async function privateNetworkAccess(c, next) {
+    await next()
+    if (
+      c.req.method === 'OPTIONS' &&
+      c.req.header('access-control-request-private-network') === 'true' &&
+      c.res.headers.get('access-control-allow-origin')
+    ) {
+      c.res.headers.set('Access-Control-Allow-Private-Network', 'true')
+    }
+  })
   app.use(
     '*',
     cors({
