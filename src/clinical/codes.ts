@@ -16,6 +16,9 @@ export const codeSystem = {
   /** The service's own system for facts no standard code was found for. */
   findingQualifier: 'urn:imaging-cds:finding-qualifier',
   cpt: 'http://www.ama-assn.org/go/cpt',
+  /** HCPCS Level II (HL7 terminology, CodeSystem hcpcs-Level-II). */
+  hcpcs: 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets',
+  icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
   observationCategory: 'http://terminology.hl7.org/CodeSystem/observation-category',
   diagnosticServiceSection: 'http://terminology.hl7.org/CodeSystem/v2-0074',
 } as const
@@ -44,6 +47,9 @@ export const componentCode = {
   seriesUid: [[codeSystem.findingQualifier, 'series-uid']],
   sopInstanceUid: [[codeSystem.findingQualifier, 'sop-instance-uid']],
   frame: [[codeSystem.findingQualifier, 'frame']],
+  suspiciousFeature: [[codeSystem.findingQualifier, 'suspicious-feature']],
+  cystType: [[codeSystem.findingQualifier, 'cyst-type']],
+  cystChange: [[codeSystem.findingQualifier, 'cyst-change']],
   /** SNOMED "Laterality": DICOM CID 6170 lobes carry laterality separately. */
   laterality: [[codeSystem.snomed, '272741003']],
 } as const satisfies Record<string, readonly (readonly [string, string])[]>

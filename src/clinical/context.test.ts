@@ -32,6 +32,18 @@ describe('isScreeningStudy', () => {
     ['RadLex RPID6002', { coding: [{ system: 'http://radlex.org', code: 'RPID6002' }] }],
     ['CPT 71271', { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '71271' }] }],
     ['text "CT Chest Screening WO contr"', { text: 'CT Chest Screening WO contr' }],
+    [
+      'HCPCS G0297',
+      {
+        coding: [
+          { system: 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets', code: 'G0297' },
+        ],
+      },
+    ],
+    [
+      'SNOMED CT 16334891000119106',
+      { coding: [{ system: 'http://snomed.info/sct', code: '16334891000119106' }] },
+    ],
   ])('is true for a procedureCode of %s', (_name, code) => {
     expect(isScreeningStudy(study({ procedureCode: [code] }))).toBe(true)
   })
@@ -50,6 +62,22 @@ describe('isScreeningStudy', () => {
     }
   )
 
+  // Issue 11: Lung-RADS follow-up exams coded as diagnostic chest CT got Fleischner.
+  it.each<[string, CodeableConcept]>([
+    ['CPT 71250', { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '71250' }] }],
+    ['LOINC 29252-4', loinc('29252-4')],
+  ])('is true for a %s follow-up exam with a Lung-RADS reason', (_name, code) => {
+    const reason = [{ text: 'Lung-RADS 4A follow-up' }]
+    expect(isScreeningStudy(study({ procedureCode: [code], reasonCode: reason }))).toBe(true)
+    expect(isScreeningStudy(study(), [order(code, reason)])).toBe(true)
+    expect(isScreeningStudy(study({ procedureCode: [code] }))).toBe(false)
+  })
+
+  it('is true for an order whose reasonReference names a Lung-RADS category', () => {
+    const followUp = { ...order(loinc('29252-4')), reasonReference: [{ display: 'Lung-RADS 3' }] }
+    expect(isScreeningStudy(study(), [followUp])).toBe(true)
+  })
+
   it('is true for an ICD-10 Z12.2 reason', () => {
     const reason = { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'Z12.2' }] }
     expect(isScreeningStudy(study({ reasonCode: [reason] }))).toBe(true)
@@ -62,6 +90,25 @@ describe('isScreeningStudy', () => {
     [
       'screening for another organ',
       study({ reasonCode: [{ text: 'Colorectal cancer screening' }] }),
+      [],
+    ],
+    // Issue 11: the word "screen" alone selected Lung-RADS.
+    [
+      'screening for metastatic disease',
+      study({
+        procedureCode: [loinc('24628-0')],
+        reasonCode: [{ text: 'Screening for metastatic disease' }],
+      }),
+      [],
+    ],
+    [
+      'pre-transplant screening',
+      study({ reasonCode: [{ text: 'Pre-transplant screening' }] }),
+      [order(loinc('29252-4'), [{ text: 'Pre-transplant screening' }])],
+    ],
+    [
+      'a chest CT screening for metastases',
+      study({ procedureCode: [{ text: 'CT chest screening for metastases' }] }),
       [],
     ],
     [

@@ -7,49 +7,85 @@
 import type { CodeableConcept, ImagingStudy, Observation, ServiceRequest } from 'fhir/r4'
 import { anyCodingIs, codeSystem, codingIs } from './codes'
 import { codingsOf, conceptWords } from './fhir-values'
+import { matchPhrases, smokingPhrases } from './phrases'
 import type { FollowUp, SmokingRisk } from './types'
 
-/** Procedure codes of a lung cancer screening LDCT (CPT 71271 is its US billing code). */
+/**
+ * Procedure codes of a lung cancer screening LDCT (the contract's screening list): LOINC 79086-5
+ * and 87279-6, RadLex RPID6002, CPT 71271, HCPCS G0297 and SNOMED CT 16334891000119106 (US
+ * extension). Sources in docs/clinical-rules.md.
+ */
 export const screeningProcedureCodes: readonly (readonly [string, string])[] = [
   [codeSystem.loinc, '79086-5'],
   [codeSystem.loinc, '87279-6'],
   [codeSystem.radlex, 'RPID6002'],
   [codeSystem.cpt, '71271'],
+  [codeSystem.hcpcs, 'G0297'],
+  [codeSystem.snomed, '16334891000119106'],
 ]
 
-/** Screening named for another organ: not a reason to apply Lung-RADS. */
-const otherScreening =
-  /colon|colorectal|bowel|breast|mammo|prostat|cervi|aneurysm|abdom|liver|hepat|renal|kidney|thyroid|bone|coronary|calcium/i
+/**
+ * Reasons that make an exam part of the lung cancer screening programme: lung cancer screening
+ * in words, or a Lung-RADS category (a Lung-RADS follow-up exam, e.g. a diagnostic chest CT "for
+ * Lung-RADS 4A follow-up"). The word "screening" alone is not one: "screening for metastatic
+ * disease" and "pre-transplant screening" are not lung cancer screening.
+ */
+export const lungScreeningReasonPhrases: readonly RegExp[] = [
+  /\blung[- ]?rads\b/i,
+  /\blung (?:cancer |nodule )?screening\b/i,
+  /\bscreening (?:for )?(?:lung cancer|(?:malignant )?neoplasm of (?:the )?(?:lung|bronchus|respiratory))/i,
+  /\b(?:ldct|low[- ]dose ct)\b.*\bscreening\b/i,
+  /\bscreening\b.*\b(?:ldct|low[- ]dose ct)\b/i,
+]
 
-/** True when a text speaks of screening and not of screening some other organ. */
-const saysLungScreening = (text: string) => /screen/i.test(text) && !otherScreening.test(text)
+/** ICD-10 Z12.2: encounter for screening for malignant neoplasm of respiratory organs. */
+const lungScreeningIcd = (c: { system?: string; code?: string }) =>
+  /^Z12\.?2$/i.test(c.code ?? '') && /icd/i.test(c.system ?? '')
 
-/** True when a concept is a screening procedure code, ICD-10 Z12.2, or says lung screening. */
-function conceptSaysScreening(concept: CodeableConcept | undefined): boolean {
-  const codings = codingsOf(concept)
-  // ICD-10 Z12.2: encounter for screening for malignant neoplasm of respiratory organs
-  const lungScreeningReason = codings.some(
-    (c) => /^Z12\.?2$/i.test(c.code ?? '') && /icd/i.test(c.system ?? '')
-  )
+/** True when a reason concept says lung cancer screening or names a Lung-RADS category. */
+function reasonSaysScreening(concept: CodeableConcept | undefined): boolean {
   return (
-    lungScreeningReason ||
-    anyCodingIs(codings, screeningProcedureCodes) ||
-    conceptWords(concept).some(saysLungScreening)
+    codingsOf(concept).some(lungScreeningIcd) ||
+    conceptWords(concept).some((w) => lungScreeningReasonPhrases.some((p) => p.test(w)))
   )
 }
 
 /**
- * True when a study is a lung cancer screening exam: by the study's procedure or reason codes,
- * or by the code or reason of the ServiceRequest it was based on (LOINC 79086-5 / 87279-6,
- * RadLex RPID6002, or a reason saying screening).
+ * A procedure named as a chest CT screening exam (the display of LOINC 79086-5, "CT Chest
+ * Screening WO contr", sent without its code), unless it names another purpose.
+ */
+const chestScreeningProcedure = /\b(?:chest|thorax|thoracic|lungs?)\b.*\bscreening\b/i
+const notLungCancerScreening = /metasta|transplant|pre-?op|tubercul|\btb\b|covid|occupational/i
+
+/** True when a procedure concept is a screening LDCT code, or says lung cancer screening. */
+function procedureSaysScreening(concept: CodeableConcept | undefined): boolean {
+  return (
+    anyCodingIs(codingsOf(concept), screeningProcedureCodes) ||
+    reasonSaysScreening(concept) ||
+    conceptWords(concept).some(
+      (w) => chestScreeningProcedure.test(w) && !notLungCancerScreening.test(w)
+    )
+  )
+}
+
+/**
+ * True when a study is part of lung cancer screening: its procedure code, or the code of the
+ * ServiceRequest it was based on, is a screening LDCT; or a reason (the study's, the order's
+ * reasonCode, or the display of its reasonReference) says lung cancer screening or names a
+ * Lung-RADS category. A diagnostic chest CT (CPT 71250, LOINC 29252-4) counts only with such a
+ * reason. Codes decide; the word "screening" alone does not.
  */
 export function isScreeningStudy(study: ImagingStudy, basedOn: ServiceRequest[] = []): boolean {
-  const concepts = [
-    ...(study.procedureCode ?? []),
+  const procedures = [...(study.procedureCode ?? []), ...basedOn.map((order) => order.code)]
+  const reasons = [
     ...(study.reasonCode ?? []),
-    ...basedOn.flatMap((order) => [order.code, ...(order.reasonCode ?? [])]),
+    ...(study.reasonReference ?? []).map((r) => ({ text: r.display })),
+    ...basedOn.flatMap((order) => [
+      ...(order.reasonCode ?? []),
+      ...(order.reasonReference ?? []).map((r) => ({ text: r.display })),
+    ]),
   ]
-  return concepts.some(conceptSaysScreening)
+  return procedures.some(procedureSaysScreening) || reasons.some(reasonSaysScreening)
 }
 
 /** LOINC 72166-2 "Tobacco smoking status". */
@@ -67,13 +103,10 @@ export const smokingStatusRisk: Readonly<Record<string, SmokingRisk>> = {
   '266927001': 'unknown', // unknown if ever smoked
 }
 
-/** Free-text status; "never" is tested first because "never smoker" also says "smoker". */
+/** Free-text status, read with the smoking phrase list: current or former → high, never → low. */
 function riskOfWords(words: string[]): SmokingRisk {
-  const text = words.join(' ')
-  if (/never|non-?smoker/i.test(text)) return 'low'
-  if (/former|ex-?smoker|quit|current|every ?day|some ?day|\bsmoker\b|smokes/i.test(text))
-    return 'high'
-  return 'unknown'
+  const history = matchPhrases(smokingPhrases, words)
+  return history === undefined ? 'unknown' : history === 'never' ? 'low' : 'high'
 }
 
 function observedAt(o: Observation): number {

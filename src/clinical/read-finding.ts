@@ -25,10 +25,16 @@ const withdrawn = new Set(['entered-in-error', 'cancelled'])
 /**
  * A Lung-RADS category from free text or a local code such as `4A`, `Lung-RADS 4B`,
  * `category 2S` (the S modifier is dropped). A bare `4` is ambiguous in v2022 and rejected.
+ * Earlier categories named as such ("4B (previously 3)", "3, was 4A") are not the category; of
+ * the rest, the first is taken.
  */
 export function parseLungRadsCategory(text: string | undefined): LungRadsCategory | undefined {
-  const tokens = (text ?? '').toUpperCase().split(/[\s:,;()]+/)
-  for (const token of tokens.reverse()) {
+  const current = (text ?? '')
+    .toUpperCase()
+    .replace(/\((?:[^()]*\b(?:PREVIOUS(?:LY)?|PRIOR|WAS|FORMERLY|BEFORE)\b[^()]*)\)/g, ' ')
+    .replace(/\b(?:PREVIOUS(?:LY)?|PRIOR|WAS|FORMERLY)\b.*$/, ' ')
+  const tokens = current.split(/[\s:,;()]+/)
+  for (const token of tokens) {
     const match = token.match(/^(?:CATEGORY|CAT\.?)?([0-3]|4[ABX])S?$/)
     if (match) return match[1] as LungRadsCategory
   }

@@ -7,12 +7,20 @@
 import type { Observation, ObservationComponent } from 'fhir/r4'
 import { anyCodingIs, codeSystem, componentCode } from './codes'
 import { clip, codingsOf, conceptWords, quantityMm } from './fhir-values'
-import type { NoduleChange, NoduleFacts, NodulePosition, Solidness } from './types'
+import { changePhrases, matchPhrases, solidnessPhrases, type PhraseList } from './phrases'
+import type {
+  CystChange,
+  CystType,
+  NoduleChange,
+  NoduleFacts,
+  NodulePosition,
+  Solidness,
+  SuspiciousFeature,
+} from './types'
 
 interface QualifierValue<T> {
   value: T
   codes: readonly (readonly [string, string])[]
-  words: RegExp
 }
 
 const q = (code: string) => [codeSystem.findingQualifier, code] as const
@@ -21,44 +29,55 @@ const rid = (code: string) => [codeSystem.radlex, code] as const
 
 /** Change since prior: the service's codes and the SNOMED ones the contract also accepts. */
 export const changeValues: readonly QualifierValue<NoduleChange>[] = [
-  { value: 'baseline', codes: [q('baseline')], words: /baseline|initial|first|no prior/i },
-  { value: 'new', codes: [q('new'), sct('7147002')], words: /\bnew\b/i },
-  {
-    value: 'growing',
-    codes: [q('growing'), sct('35105006')],
-    words: /grow|increas|enlarg|larger/i,
-  },
-  { value: 'stable', codes: [q('stable'), sct('58158008')], words: /stable|unchanged|no change/i },
-  {
-    value: 'decreased',
-    codes: [q('decreased'), sct('1250004')],
-    words: /decreas|smaller|shrink|regress/i,
-  },
+  { value: 'baseline', codes: [q('baseline')] },
+  { value: 'new', codes: [q('new'), sct('7147002')] },
+  { value: 'growing', codes: [q('growing'), sct('35105006')] },
+  { value: 'stable', codes: [q('stable'), sct('58158008')] },
+  { value: 'decreased', codes: [q('decreased'), sct('1250004')] },
 ]
 
-/** Solidness; word order matters: "part-solid" and "non-solid" also contain "solid". */
 export const solidnessValues: readonly QualifierValue<Solidness>[] = [
-  { value: 'part-solid', codes: [rid('RID46011')], words: /part|semi[- ]?solid|mixed/i },
-  {
-    value: 'ground-glass',
-    codes: [rid('RID46016'), sct('1217294009')],
-    words: /ground|non[- ]?solid|\bgg[on]\b/i,
-  },
-  { value: 'solid', codes: [rid('RID5741'), sct('35702001')], words: /^solid\b|\ssolid\b/i },
+  { value: 'part-solid', codes: [rid('RID46011')] },
+  { value: 'ground-glass', codes: [rid('RID46016'), sct('1217294009')] },
+  { value: 'solid', codes: [rid('RID5741'), sct('35702001')] },
 ]
 
-/** Position; "subsegmental" is tried before "segmental", which it contains. */
 export const positionValues: readonly QualifierValue<NodulePosition>[] = [
-  { value: 'juxtapleural', codes: [q('juxtapleural')], words: /juxta-?pleural/i },
-  { value: 'perifissural', codes: [q('perifissural')], words: /peri-?fissural/i },
-  { value: 'airway-subsegmental', codes: [q('airway-subsegmental')], words: /sub-?segmental/i },
-  { value: 'airway-segmental', codes: [q('airway-segmental')], words: /segmental/i },
+  { value: 'juxtapleural', codes: [q('juxtapleural')] },
+  { value: 'perifissural', codes: [q('perifissural')] },
+  { value: 'airway-subsegmental', codes: [q('airway-subsegmental')] },
+  { value: 'airway-segmental', codes: [q('airway-segmental')] },
 ]
+
+/** Position in words; "subsegmental" is tried before "segmental", which it contains. */
+const positionPhrases: readonly PhraseList<NodulePosition>[] = [
+  { value: 'juxtapleural', phrases: [/juxta-?pleural/i] },
+  { value: 'perifissural', phrases: [/peri-?fissural/i] },
+  { value: 'airway-subsegmental', phrases: [/sub-?segmental/i] },
+  { value: 'airway-segmental', phrases: [/segmental|endobronchial|endotracheal/i] },
+]
+
+/** Suspicious features (4X) and atypical-cyst qualifiers: the service's own codes only. */
+const ownCodes = <T extends string>(values: readonly T[]): QualifierValue<T>[] =>
+  values.map((value) => ({ value, codes: [q(value)] }))
+export const suspiciousFeatureValues = ownCodes<SuspiciousFeature>([
+  'spiculation',
+  'lymphadenopathy',
+  'metastatic-disease',
+  'ggn-doubling',
+])
+export const cystTypeValues = ownCodes<CystType>(['thick-walled', 'multilocular', 'thin-walled'])
+export const cystChangeValues = ownCodes<CystChange>([
+  'wall-growing',
+  'loculation-increased',
+  'became-multilocular',
+])
 
 /** A qualifier's value, or `undefined` plus a note when the component is there but not understood. */
 function readQualifier<T>(
   component: ObservationComponent | undefined,
   values: readonly QualifierValue<T>[],
+  phrases: readonly PhraseList<T>[],
   what: string,
   notes: string[]
 ): T | undefined {
@@ -67,8 +86,8 @@ function readQualifier<T>(
   const coded = values.find((v) => anyCodingIs(codingsOf(concept), v.codes))
   if (coded) return coded.value
   const words = [...conceptWords(concept), component.valueString ?? ''].filter(Boolean)
-  const worded = values.find((v) => words.some((w) => v.words.test(w)))
-  if (worded) return worded.value
+  const worded = matchPhrases(phrases, words)
+  if (worded !== undefined) return worded
   if (words.length > 0) notes.push(`${what} "${clip(words[0]!)}" not recognised.`)
   return undefined
 }
@@ -91,7 +110,8 @@ function readSize(
  * The nodule facts of one Observation. When no mean diameter is given it is the mean of the long
  * and short axes, left unrounded: Lung-RADS rounds it to 0.1 mm and Fleischner to whole mm, each
  * from the measured value. No change component means
- * `baseline`; an unrecognised one is also read as baseline, with a note.
+ * `baseline`; an unrecognised one is also read as baseline, with a note and `changeUnread` (on a
+ * screening exam the assessment then also tries `new` and keeps the higher category).
  */
 export function readNoduleFacts(observation: Observation, notes: string[]): NoduleFacts {
   const component = (pairs: readonly (readonly [string, string])[]) =>
@@ -112,18 +132,43 @@ export function readNoduleFacts(observation: Observation, notes: string[]): Nodu
   const solidness = readQualifier(
     component(componentCode.solidness),
     solidnessValues,
+    solidnessPhrases,
     'Solidness',
     notes
   )
   const position = readQualifier(
     component(componentCode.position),
     positionValues,
+    positionPhrases,
     'Position',
     notes
   )
   const changeComponent = component(componentCode.change)
-  const change = readQualifier(changeComponent, changeValues, 'Change since prior', notes)
-  if (changeComponent && !change) notes.push('Change since prior read as baseline.')
+  const change = readQualifier(
+    changeComponent,
+    changeValues,
+    changePhrases,
+    'Change since prior',
+    notes
+  )
+  const changeUnread = !!changeComponent && !change
+  if (changeUnread) notes.push('Change since prior read as baseline.')
+  const codedAll = <T>(
+    pairs: readonly (readonly [string, string])[],
+    values: QualifierValue<T>[]
+  ) => [
+    ...new Set(
+      (observation.component ?? [])
+        .filter((c) => anyCodingIs(codingsOf(c.code), pairs))
+        .flatMap((c) => {
+          const value = values.find((v) => anyCodingIs(codingsOf(c.valueCodeableConcept), v.codes))
+          return value ? [value.value] : []
+        })
+    ),
+  ]
+  const suspiciousFeatures = codedAll(componentCode.suspiciousFeature, suspiciousFeatureValues)
+  const cystType = codedAll(componentCode.cystType, cystTypeValues)
+  const cystChanges = codedAll(componentCode.cystChange, cystChangeValues)
   return {
     ...(meanDiameterMm !== undefined && { meanDiameterMm }),
     ...(longAxisMm !== undefined && { longAxisMm }),
@@ -132,6 +177,11 @@ export function readNoduleFacts(observation: Observation, notes: string[]): Nodu
     ...(solidness && { solidness }),
     ...(position && { position }),
     change: change ?? 'baseline',
+    ...(changeUnread && { changeUnread }),
     benignFeature: component(componentCode.benignFeature)?.valueBoolean === true,
+    ...(suspiciousFeatures.length > 0 && { suspiciousFeatures }),
+    ...(cystType.length > 0 && {
+      cyst: { types: cystType, ...(cystChanges.length > 0 && { changes: cystChanges }) },
+    }),
   }
 }

@@ -28,6 +28,12 @@ export type NodulePosition =
 export type NoduleChange = 'baseline' | 'new' | 'growing' | 'stable' | 'decreased'
 export type LungRadsCategory = '0' | '1' | '2' | '3' | '4A' | '4B' | '4X'
 export type SmokingRisk = 'high' | 'low' | 'unknown'
+/** Features that make a category 3 or 4 nodule 4X (the contract's `suspicious-feature` codes). */
+export type SuspiciousFeature =
+  'spiculation' | 'lymphadenopathy' | 'metastatic-disease' | 'ggn-doubling'
+/** Atypical pulmonary cysts (Lung-RADS v2022): wall type and change since the prior exam. */
+export type CystType = 'thick-walled' | 'multilocular' | 'thin-walled'
+export type CystChange = 'wall-growing' | 'loculation-increased' | 'became-multilocular'
 
 export interface CodingRef {
   system?: string
@@ -50,7 +56,12 @@ export interface NoduleFacts {
   solidness?: Solidness
   position?: NodulePosition
   change: NoduleChange
+  /** A change was sent but not understood, so `change` is `baseline` by default. */
+  changeUnread?: boolean
   benignFeature: boolean
+  suspiciousFeatures?: SuspiciousFeature[]
+  /** Set for an atypical pulmonary cyst: its wall types and coded changes. */
+  cyst?: { types: CystType[]; changes?: CystChange[] }
 }
 
 /** The AI model that produced a finding (from the DiagnosticReport's model-metadata extension). */
