@@ -10,7 +10,7 @@
 import type { GuidelineName, NoduleChange, NodulePosition, Solidness } from '../src/clinical/types'
 import { SUMMARY_MAX, clip, md, round } from './text'
 
-type OrderKind = 'ldct' | 'ct-chest' | 'pet-ct'
+type OrderKind = 'ldct' | 'ldct-interval' | 'ct-chest' | 'pet-ct'
 type Months = { from: number; to?: number }
 type Verdict = 'matches' | 'early' | 'late' | 'duplicate' | 'different' | 'unknown-code'
 
@@ -59,6 +59,7 @@ export interface OrderFacts {
 
 const orderShort: Record<OrderKind, string> = {
   ldct: 'LDCT',
+  'ldct-interval': 'LDCT',
   'ct-chest': 'CT chest',
   'pet-ct': 'PET/CT',
 }

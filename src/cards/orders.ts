@@ -55,6 +55,7 @@ export function examOf(
   if (reading !== 'other') return reading
   for (const [kind, family] of [
     ['ldct', 'screening-ldct'],
+    ['ldct-interval', 'screening-ldct'],
     ['ct-chest', 'diagnostic-chest-ct'],
     ['pet-ct', 'pet-ct'],
   ] as const) {

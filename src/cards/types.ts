@@ -103,7 +103,7 @@ export interface IssuedCard {
   meta: CardMeta
 }
 
-export type OrderKind = 'ldct' | 'ct-chest' | 'pet-ct'
+export type OrderKind = 'ldct' | 'ldct-interval' | 'ct-chest' | 'pet-ct'
 
 /** The code a follow-up ServiceRequest carries (a FHIR Coding with the three parts required). */
 export type OrderCode = Required<Pick<FhirCoding, 'system' | 'code' | 'display'>>
@@ -126,11 +126,18 @@ export interface CardOptions {
 const LOINC = 'http://loinc.org'
 
 /**
- * Default follow-up order codes (clinical-reference.md §3.1). Never LOINC 36643-5: that is a
- * chest X-ray. Sites that bill interval follow-ups differently override these.
+ * Default follow-up order codes (docs/clinical-rules.md). Never LOINC 36643-5: that is a chest
+ * X-ray. `ldct-interval` is the 1–3, 3 and 6-month LDCT of Lung-RADS 0, 4A and 3: the screening
+ * LDCT code by default; sites that order interval follow-ups as a diagnostic chest CT (LOINC
+ * 29252-4) set `CDS_ORDER_CODES={"ldct-interval": ...}`.
  */
 export const defaultOrderCodes: Record<OrderKind, OrderCode> = {
   ldct: { system: LOINC, code: '79086-5', display: 'CT Chest for screening WO contrast' },
+  'ldct-interval': {
+    system: LOINC,
+    code: '79086-5',
+    display: 'CT Chest for screening WO contrast',
+  },
   'ct-chest': { system: LOINC, code: '29252-4', display: 'CT Chest WO contrast' },
   'pet-ct': { system: LOINC, code: '81555-5', display: 'PT+CT Whole body Tum loc W 18F-FDG IV' },
 }

@@ -5,7 +5,15 @@
  * is a change here.
  */
 import type { Bounds } from './measure'
-import type { FollowUp, LungRadsCategory, NoduleChange } from './types'
+import type {
+  CystChange,
+  CystType,
+  FollowUp,
+  LungRadsCategory,
+  NoduleChange,
+  NodulePosition,
+  SuspiciousFeature,
+} from './types'
 
 /** Which family of rows a nodule is read against. */
 export type LungRadsNoduleType =
@@ -16,6 +24,7 @@ export type LungRadsNoduleType =
   | 'solid'
   | 'part-solid'
   | 'ground-glass'
+  | 'atypical-cyst'
 
 export interface LungRadsRow {
   id: string
@@ -29,6 +38,12 @@ export interface LungRadsRow {
   category: LungRadsCategory
   /** The row in words, for the card detail. */
   rule: string
+  /** Applies only to a nodule that grew slowly over several exams (computed from priors). */
+  slowGrowth?: true
+  /** Applies only to a part-solid nodule whose solid component is new or growing. */
+  solidComponent?: readonly ('new' | 'growing')[]
+  /** Atypical cysts: the wall type the row is for, and the coded cyst change it needs. */
+  cyst?: { type?: CystType; change?: CystChange }
 }
 
 const anyChange: readonly NoduleChange[] = ['baseline', 'new', 'growing', 'stable', 'decreased']
@@ -43,8 +58,10 @@ const anyChange: readonly NoduleChange[] = ['baseline', 'new', 'growing', 'stabl
  *   small-nodule row wins, so the new-solid-component rows start at d ≥ 6 (as in v1.1 wording).
  * - Airway segmental 4A includes `new`: the reference flags "baseline or new" as the likely ACR
  *   wording, and a new airway nodule is no less suspicious than one seen at baseline.
- * Not encodable from the AI facts, so absent: slow growth over several exams (4B), the
- * infectious airway path (0), atypical cysts, and stepped management (needs the prior category).
+ * Rows with `slowGrowth`, `solidComponent` or `cyst` need facts computed from the prior chain
+ * or coded for cysts; the evaluator tries them beside the size rows and keeps the higher category.
+ * Not encodable from the contract's inputs, so absent: the infectious airway path (0 or 2 for
+ * tubular endobronchial opacities) and the infection overrides of §1.4 (the AI asserts 0).
  */
 // prettier-ignore
 export const lungRadsRows: readonly LungRadsRow[] = [
@@ -98,6 +115,15 @@ export const lungRadsRows: readonly LungRadsRow[] = [
     rule: 'Part-solid nodule, new, total ≥ 6 mm with solid component ≥ 4 mm' },
   { id: 'part-solid-growing-s-ge4', type: 'part-solid', change: ['growing'], s: { min: 4 }, category: '4B',
     rule: 'Part-solid nodule, growing, solid component ≥ 4 mm' },
+  { id: 'part-solid-component-new-growing-lt4', type: 'part-solid', change: anyChange, solidComponent: ['new', 'growing'], s: { max: 4 }, category: '4A',
+    rule: 'Part-solid nodule with a new or growing solid component < 4 mm' },
+  { id: 'part-solid-component-new-growing-ge4', type: 'part-solid', change: anyChange, solidComponent: ['new', 'growing'], s: { min: 4 }, category: '4B',
+    rule: 'Part-solid nodule with a new or growing solid component ≥ 4 mm' },
+
+  { id: 'solid-slow-growth', type: 'solid', change: anyChange, slowGrowth: true, category: '4B',
+    rule: 'Solid nodule with slow growth over several exams' },
+  { id: 'part-solid-slow-growth', type: 'part-solid', change: anyChange, slowGrowth: true, category: '4B',
+    rule: 'Part-solid nodule with slow growth over several exams' },
 
   // A growing GGN ≥ 30 mm has no row of its own; the evaluator reads it by size as new (threshold
   // crossing, §1.1). 4X needs suspicious features the AI does not report.
@@ -107,7 +133,59 @@ export const lungRadsRows: readonly LungRadsRow[] = [
     rule: 'Non-solid nodule ≥ 30 mm, stable or slowly growing' },
   { id: 'ground-glass-ge30-baseline-new', type: 'ground-glass', change: ['baseline', 'new'], d: { min: 30 }, category: '3',
     rule: 'Non-solid nodule ≥ 30 mm, at baseline or new' },
+
+  // Atypical pulmonary cysts (thick-walled or multilocular), §1.3. The printed table gives a
+  // thick-walled cyst 4A and a growing cystic component of one 3; both are kept as printed.
+  { id: 'cyst-thick-walled-growing', type: 'atypical-cyst', change: ['growing'], cyst: { type: 'thick-walled' }, category: '3',
+    rule: 'Atypical cyst: growing cystic component (mean diameter) of a thick-walled cyst' },
+  { id: 'cyst-thick-walled', type: 'atypical-cyst', change: ['baseline', 'new'], cyst: { type: 'thick-walled' }, category: '4A',
+    rule: 'Atypical cyst: thick-walled cyst' },
+  { id: 'cyst-multilocular-baseline', type: 'atypical-cyst', change: ['baseline', 'new'], cyst: { type: 'multilocular' }, category: '4A',
+    rule: 'Atypical cyst: multilocular cyst at baseline' },
+  { id: 'cyst-became-multilocular', type: 'atypical-cyst', change: anyChange, cyst: { change: 'became-multilocular' }, category: '4A',
+    rule: 'Atypical cyst: thin- or thick-walled cyst that becomes multilocular' },
+  { id: 'cyst-wall-growing', type: 'atypical-cyst', change: anyChange, cyst: { type: 'thick-walled', change: 'wall-growing' }, category: '4B',
+    rule: 'Atypical cyst: thick-walled cyst with growing wall thickness or nodularity' },
+  { id: 'cyst-multilocular-growing', type: 'atypical-cyst', change: ['growing'], cyst: { type: 'multilocular' }, category: '4B',
+    rule: 'Atypical cyst: growing multilocular cyst (mean diameter)' },
+  { id: 'cyst-loculation-increased', type: 'atypical-cyst', change: anyChange, cyst: { type: 'multilocular', change: 'loculation-increased' }, category: '4B',
+    rule: 'Atypical cyst: multilocular cyst with increased loculation or new or increased opacity' },
 ]
+
+/** Stepped management (§1.4): a stable or smaller nodule after an interval LDCT steps down. */
+export interface LungRadsSteppedRow {
+  id: string
+  /** The category of the nodule at the prior exam. */
+  prior: LungRadsCategory
+  change: readonly NoduleChange[]
+  /** Positions the row does not apply to. */
+  except?: readonly NodulePosition[]
+  category: LungRadsCategory
+  rule: string
+}
+
+// prettier-ignore
+export const lungRadsSteppedRows: readonly LungRadsSteppedRow[] = [
+  { id: 'stepped-3-stable', prior: '3', change: ['stable', 'decreased'], category: '2',
+    rule: 'Category 3 at the prior exam, stable or smaller at the 6-month LDCT' },
+  { id: 'stepped-4A-stable', prior: '4A', change: ['stable', 'decreased'], except: ['airway-segmental', 'airway-subsegmental'], category: '3',
+    rule: 'Category 4A at the prior exam, stable or smaller at the 3-month LDCT (not airway nodules)' },
+]
+
+/**
+ * 4X (§1.2): a category 3 or 4 nodule with features that raise the suspicion of lung cancer. A
+ * ground-glass nodule that doubles within a year is the table's own example, so it makes 4X
+ * whatever the size category.
+ */
+export const lungRadsFourX: {
+  from: readonly LungRadsCategory[]
+  features: readonly SuspiciousFeature[]
+  always: readonly SuspiciousFeature[]
+} = {
+  from: ['3', '4A', '4B'],
+  features: ['spiculation', 'lymphadenopathy', 'metastatic-disease', 'ggn-doubling'],
+  always: ['ggn-doubling'],
+}
 
 export interface LungRadsCategoryInfo {
   descriptor: string
@@ -134,6 +212,8 @@ export const lungRadsCategories: Readonly<Record<LungRadsCategory, LungRadsCateg
     descriptor: 'Incomplete',
     management:
       'Prior CT being located: compare with the prior. Lungs not fully evaluable: additional LDCT. Suspected infectious or inflammatory process: LDCT in 1–3 months.',
+    // The infectious path's interval, the one with an order; the other two paths need no order.
+    followUp: { order: 'ldct-interval', months: { from: 1, to: 3 } },
   },
   '1': {
     descriptor: 'Negative',
@@ -148,13 +228,13 @@ export const lungRadsCategories: Readonly<Record<LungRadsCategory, LungRadsCateg
   '3': {
     descriptor: 'Probably benign',
     management: 'LDCT in 6 months.',
-    followUp: { order: 'ldct', months: { from: 6 } },
+    followUp: { order: 'ldct-interval', months: { from: 6 } },
   },
   '4A': {
     descriptor: 'Suspicious',
     management:
       'LDCT in 3 months; PET/CT may be considered if there is a solid nodule or solid component ≥ 8 mm.',
-    followUp: { order: 'ldct', months: { from: 3 } },
+    followUp: { order: 'ldct-interval', months: { from: 3 } },
     petCtFromSolidMm: 8,
   },
   '4B': { descriptor: 'Very suspicious', ...workUp },

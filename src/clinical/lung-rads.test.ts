@@ -3,8 +3,18 @@
  * Every Lung-RADS v2022 row, tested at its boundaries, plus the category summary.
  */
 import { describe, expect, it } from 'vitest'
-import { lungRadsCategory, lungRadsManagement, moreSuspicious } from './lung-rads'
-import { lungRadsCategories, lungRadsRows, type LungRadsNoduleType } from './lung-rads-table'
+import {
+  lungRadsCategory,
+  lungRadsManagement,
+  moreSuspicious,
+  type LungRadsHistory,
+} from './lung-rads'
+import {
+  lungRadsCategories,
+  lungRadsRows,
+  lungRadsSteppedRows,
+  type LungRadsNoduleType,
+} from './lung-rads-table'
 import { inBounds } from './measure'
 import type { LungRadsCategory, NoduleChange, NoduleFacts } from './types'
 
@@ -15,12 +25,22 @@ const nodule = (facts: Partial<NoduleFacts>): NoduleFacts => ({
   ...facts,
 })
 
-type Case = [name: string, facts: Partial<NoduleFacts>, category: LungRadsCategory, row: string]
+type Case = [
+  name: string,
+  facts: Partial<NoduleFacts>,
+  category: LungRadsCategory,
+  row: string,
+  history?: LungRadsHistory,
+]
 
 // prettier-ignore
 const cases: Case[] = [
-  ['benign calcification overrides a 20 mm new solid nodule', { meanDiameterMm: 20, change: 'new', benignFeature: true }, '1', 'benign-feature'],
   ['benign fat overrides a part-solid nodule', { meanDiameterMm: 12, solidComponentMm: 9, solidness: 'part-solid', benignFeature: true }, '1', 'benign-feature'],
+  ['benign calcification on a new 7.9 mm nodule', { meanDiameterMm: 7.9, change: 'new', benignFeature: true }, '1', 'benign-feature'],
+  // Issue 11: the benign flag gave 1 even for a new 21 mm nodule; never over growth or new ≥ 8 mm.
+  ['benign flag on a new 8.0 mm nodule is not benign', { meanDiameterMm: 8.0, change: 'new', benignFeature: true }, '4B', 'solid-new-growing-ge8'],
+  ['benign flag on a new 21 mm nodule is not benign', { meanDiameterMm: 21, change: 'new', benignFeature: true }, '4B', 'solid-new-growing-ge8'],
+  ['benign flag on a growing 5 mm nodule is not benign', { meanDiameterMm: 5, change: 'growing', benignFeature: true }, '4A', 'solid-growing-lt8'],
 
   ['solid baseline 5.9', { meanDiameterMm: 5.9 }, '2', 'solid-baseline-lt6'],
   ['solid baseline 5.94 rounds to 5.9', { meanDiameterMm: 5.94 }, '2', 'solid-baseline-lt6'],
@@ -71,6 +91,16 @@ const cases: Case[] = [
   ['part-solid growing s 3.9', { solidness: 'part-solid', meanDiameterMm: 9, solidComponentMm: 3.9, change: 'growing' }, '4A', 'part-solid-growing-s-lt4'],
   ['part-solid growing s 4.0', { solidness: 'part-solid', meanDiameterMm: 9, solidComponentMm: 4.0, change: 'growing' }, '4B', 'part-solid-growing-s-ge4'],
   ['part-solid growing without total size', { solidness: 'part-solid', solidComponentMm: 5, change: 'growing' }, '4B', 'part-solid-growing-s-ge4'],
+  // Issue 11: a GGN that grows a new 5 mm solid component at stable total size got 3.
+  ['part-solid stable total, new solid component 5', { solidness: 'part-solid', meanDiameterMm: 16, solidComponentMm: 5, change: 'stable' }, '4B', 'part-solid-component-new-growing-ge4', { solidComponent: 'new' }],
+  ['part-solid, new solid component 3.9', { solidness: 'part-solid', meanDiameterMm: 16, solidComponentMm: 3.9, change: 'stable' }, '4A', 'part-solid-component-new-growing-lt4', { solidComponent: 'new' }],
+  ['part-solid, new solid component 4.0', { solidness: 'part-solid', meanDiameterMm: 16, solidComponentMm: 4.0, change: 'stable' }, '4B', 'part-solid-component-new-growing-ge4', { solidComponent: 'new' }],
+  ['part-solid, growing solid component 3.0', { solidness: 'part-solid', meanDiameterMm: 16, solidComponentMm: 3.0, change: 'stable' }, '4A', 'part-solid-component-new-growing-lt4', { solidComponent: 'growing' }],
+  ['part-solid baseline s 8.0 keeps 4B over a new small component row', { solidness: 'part-solid', meanDiameterMm: 16, solidComponentMm: 8.0 }, '4B', 'part-solid-baseline-s-ge8', { solidComponent: 'growing' }],
+
+  ['solid slow growth 5 mm', { meanDiameterMm: 5, change: 'stable' }, '4B', 'solid-slow-growth', { slowGrowth: true }],
+  ['part-solid slow growth', { solidness: 'part-solid', meanDiameterMm: 9, solidComponentMm: 2, change: 'stable' }, '4B', 'part-solid-slow-growth', { slowGrowth: true }],
+  ['juxtapleural slow growth is read as solid', { meanDiameterMm: 8, position: 'juxtapleural', change: 'stable' }, '4B', 'solid-slow-growth', { slowGrowth: true }],
 
   ['GGN baseline 29.9', { solidness: 'ground-glass', meanDiameterMm: 29.9 }, '2', 'ground-glass-lt30'],
   ['GGN growing 29.9', { solidness: 'ground-glass', meanDiameterMm: 29.9, change: 'growing' }, '2', 'ground-glass-lt30'],
@@ -79,18 +109,45 @@ const cases: Case[] = [
   ['GGN new 30.0', { solidness: 'ground-glass', meanDiameterMm: 30.0, change: 'new' }, '3', 'ground-glass-ge30-baseline-new'],
   ['GGN stable 30.0', { solidness: 'ground-glass', meanDiameterMm: 30.0, change: 'stable' }, '2', 'ground-glass-ge30-stable'],
   ['GGN decreased 35', { solidness: 'ground-glass', meanDiameterMm: 35, change: 'decreased' }, '2', 'ground-glass-ge30-stable'],
+  ['GGN ≥ 30 slowly growing stays 2', { solidness: 'ground-glass', meanDiameterMm: 35, change: 'stable' }, '2', 'ground-glass-ge30-stable', { slowGrowth: true }],
+
+  ['thick-walled cyst at baseline', { meanDiameterMm: 20, cyst: { types: ['thick-walled'] } }, '4A', 'cyst-thick-walled'],
+  ['thick-walled cyst, new', { meanDiameterMm: 20, change: 'new', cyst: { types: ['thick-walled'] } }, '4A', 'cyst-thick-walled'],
+  ['thick-walled cyst, growing cystic component', { meanDiameterMm: 20, change: 'growing', cyst: { types: ['thick-walled'] } }, '3', 'cyst-thick-walled-growing'],
+  ['multilocular cyst at baseline', { cyst: { types: ['multilocular'] } }, '4A', 'cyst-multilocular-baseline'],
+  ['thin-walled cyst that became multilocular', { change: 'stable', cyst: { types: ['thin-walled'], changes: ['became-multilocular'] } }, '4A', 'cyst-became-multilocular'],
+  ['thick-walled cyst, wall growing', { change: 'stable', cyst: { types: ['thick-walled'], changes: ['wall-growing'] } }, '4B', 'cyst-wall-growing'],
+  ['multilocular cyst, growing', { change: 'growing', cyst: { types: ['multilocular'] } }, '4B', 'cyst-multilocular-growing'],
+  ['multilocular cyst, loculation increased', { change: 'stable', cyst: { types: ['multilocular'], changes: ['loculation-increased'] } }, '4B', 'cyst-loculation-increased'],
+
+  ['prior 3, stable at 6 months → 2', { meanDiameterMm: 7, change: 'stable' }, '2', 'stepped-3-stable', { priorCategory: '3' }],
+  ['prior 3, smaller → 2', { meanDiameterMm: 6, change: 'decreased' }, '2', 'stepped-3-stable', { priorCategory: '3' }],
+  ['prior 4A, stable at 3 months → 3', { meanDiameterMm: 9, change: 'stable' }, '3', 'stepped-4A-stable', { priorCategory: '4A' }],
+  ['prior 4A airway nodule stable → 4B, never stepped down', { position: 'airway-segmental', change: 'stable' }, '4B', 'airway-segmental-persistent', { priorCategory: '4A' }],
+  ['prior 3, growing → not stepped', { meanDiameterMm: 7, change: 'growing' }, '4A', 'solid-growing-lt8', { priorCategory: '3' }],
+  ['prior 4A stable with slow growth → 4B, not stepped', { meanDiameterMm: 9, change: 'stable' }, '4B', 'solid-slow-growth', { priorCategory: '4A', slowGrowth: true }],
 ]
 
 describe('lungRadsCategory: one case per row, at its boundaries', () => {
-  it.each(cases)('%s → %s (%s)', (_name, facts, category, rowId) => {
-    const result = lungRadsCategory(nodule(facts))
+  it.each(cases)('%s → %s (%s)', (_name, facts, category, rowId, history) => {
+    const result = lungRadsCategory(nodule(facts), history)
     expect(result.category).toBe(category)
     expect(result.row?.id).toBe(rowId)
   })
 
   it('covers every row of the table', () => {
     const tested = new Set(cases.map(([, , , row]) => row))
-    expect(lungRadsRows.map((r) => r.id).filter((id) => !tested.has(id))).toEqual([])
+    const ids = [...lungRadsRows, ...lungRadsSteppedRows].map((r) => r.id)
+    expect(ids.filter((id) => !tested.has(id))).toEqual([])
+  })
+
+  it('says category 1 rests on the benign feature, and why it is set aside', () => {
+    const benign = lungRadsCategory(nodule({ meanDiameterMm: 5, benignFeature: true }))
+    expect(benign.notes.join(' ')).toMatch(/confirm the pattern on the images/)
+    const grown = lungRadsCategory(
+      nodule({ meanDiameterMm: 21, change: 'new', benignFeature: true })
+    )
+    expect(grown.notes.join(' ')).toMatch(/new and 8 mm or more: categorised by its size/)
   })
 })
 
@@ -149,6 +206,26 @@ describe('lungRadsCategory: gaps and assumptions', () => {
   })
 })
 
+describe('4X', () => {
+  it.each([
+    ['spiculation on a 3', { meanDiameterMm: 7 }, ['spiculation'], '4X'],
+    ['lymphadenopathy on a 4A', { meanDiameterMm: 9 }, ['lymphadenopathy'], '4X'],
+    ['metastatic disease on a 4B', { meanDiameterMm: 16 }, ['metastatic-disease'], '4X'],
+    ['spiculation on a 2 stays 2, with a note', { meanDiameterMm: 5 }, ['spiculation'], '2'],
+    [
+      'a ground-glass nodule that doubles',
+      { solidness: 'ground-glass', meanDiameterMm: 12 },
+      ['ggn-doubling'],
+      '4X',
+    ],
+  ] as const)('%s', (_name, facts, features, category) => {
+    const result = lungRadsCategory(nodule({ ...facts, suspiciousFeatures: [...features] }))
+    expect(result.category).toBe(category)
+    if (category === '4X') expect(result.row?.rule).toMatch(/suspicious features/)
+    else expect(result.notes.join(' ')).toMatch(/4X is for category 3 or 4/)
+  })
+})
+
 describe('lungRadsRows: the data itself', () => {
   const changes: NoduleChange[] = ['baseline', 'new', 'growing', 'stable', 'decreased']
   const types = [...new Set(lungRadsRows.map((r) => r.type))] as LungRadsNoduleType[]
@@ -163,6 +240,9 @@ describe('lungRadsRows: the data itself', () => {
             const matching = lungRadsRows.filter(
               (r) =>
                 r.type === type &&
+                !r.slowGrowth &&
+                !r.solidComponent &&
+                !r.cyst &&
                 r.change.includes(change) &&
                 (!r.d || inBounds(d, r.d)) &&
                 (!r.s || inBounds(s, r.s))
@@ -186,16 +266,20 @@ describe('category summary and follow-up', () => {
   it.each([
     ['1', 'ldct', 12],
     ['2', 'ldct', 12],
-    ['3', 'ldct', 6],
-    ['4A', 'ldct', 3],
+    ['3', 'ldct-interval', 6],
+    ['4A', 'ldct-interval', 3],
     ['4B', 'ct-chest', 0],
     ['4X', 'ct-chest', 0],
   ] as const)('category %s → %s at %i months', (category, order, months) => {
     expect(lungRadsCategories[category].followUp).toEqual({ order, months: { from: months } })
   })
 
-  it('gives category 0 management text but no follow-up order', () => {
-    expect(lungRadsCategories['0'].followUp).toBeUndefined()
+  // Issue 11: category 0 created no order.
+  it('gives category 0 its 1–3 month interval LDCT', () => {
+    expect(lungRadsCategories['0'].followUp).toEqual({
+      order: 'ldct-interval',
+      months: { from: 1, to: 3 },
+    })
     expect(lungRadsCategories['0'].management).toMatch(/1–3 months/)
   })
 
@@ -231,8 +315,13 @@ describe('moreSuspicious', () => {
     ['2', '4A', '4A'],
     ['4B', '3', '4B'],
     ['4X', '4B', '4X'],
-    ['0', '1', '1'],
-    ['0', '3', '3'],
+    // Issue 11: an asserted 0 ranked below every computed category. Its LDCT in 1–3 months is
+    // sooner than 4A's 3 months; 4B and 4X call for work-up now.
+    ['0', '1', '0'],
+    ['0', '3', '0'],
+    ['0', '4A', '0'],
+    ['0', '4B', '4B'],
+    ['0', '4X', '4X'],
   ] as const)('%s vs %s → %s', (a, b, expected) => {
     expect(moreSuspicious(a, b)).toBe(expected)
     expect(moreSuspicious(b, a)).toBe(expected)

@@ -109,8 +109,11 @@ export type GuidelineName = 'lung-rads-v2022' | 'fleischner-2017' | 'none'
 
 /** A follow-up recommendation: what to order and when, relative to the study date. */
 export interface FollowUp {
-  /** Key into the configured order codes: `ldct` (screening LDCT), `ct-chest`, `pet-ct`. */
-  order: 'ldct' | 'ct-chest' | 'pet-ct'
+  /**
+   * Key into the configured order codes: `ldct` (annual screening LDCT), `ldct-interval` (the
+   * 1–3, 3 and 6-month LDCTs, which some sites order as diagnostic CT), `ct-chest`, `pet-ct`.
+   */
+  order: 'ldct' | 'ldct-interval' | 'ct-chest' | 'pet-ct'
   /**
    * Months after the study: a single point (Lung-RADS) or a range (Fleischner). `from: 0` is a
    * work-up to arrange now (Lung-RADS 4B/4X diagnostic CT, PET/CT), not an interval.

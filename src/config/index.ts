@@ -82,7 +82,9 @@ export const envSchema = z.object({
     z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_-]+$/))
   ).optional(),
   CDS_ORDER_CODES: json(
-    z.object({ ldct: coding, 'ct-chest': coding, 'pet-ct': coding }).partial()
+    z
+      .object({ ldct: coding, 'ldct-interval': coding, 'ct-chest': coding, 'pet-ct': coding })
+      .partial()
   ).optional(),
   CDS_INDICATORS: json(z.partialRecord(findingKind, indicator)).optional(),
   CDS_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
