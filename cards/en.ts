@@ -36,7 +36,7 @@ export type Plan =
        * size (or no solid-component size), or no row fits; `growing` when a no-follow-up row meets
        * a nodule that grew since the prior exam.
        */
-      why?: 'under-35' | 'no-size' | 'no-category' | 'growing'
+      why?: 'under-35' | 'malignancy' | 'immunosuppressed' | 'no-size' | 'no-category' | 'growing'
     }
 
 /** The facts a nodule summary or heading needs, already rounded the guideline's way. */
@@ -162,6 +162,8 @@ function planWords(plan: Plan): string {
       // category is unassessed, not cleared.
       const what = plan.guideline === 'fleischner-2017' ? 'interval' : 'category'
       if (plan.why === 'under-35') return 'under 35, no Fleischner interval; review'
+      if (plan.why === 'malignancy') return 'known cancer, no Fleischner interval; review'
+      if (plan.why === 'immunosuppressed') return 'immunosuppressed, no Fleischner interval; review'
       if (plan.why === 'no-size') return `not measured, so no ${what}; review`
       if (plan.why === 'no-category' || !plan.category) return `no ${what} computed; review`
       if (plan.category === '4B' || plan.category === '4X') return 'diagnostic work-up'

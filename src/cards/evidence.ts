@@ -18,6 +18,7 @@ import {
   assess,
   isScreeningStudy,
   latestReports,
+  multipleNoduleCount,
   readFindings,
   reportIsUsable,
   defaultClinicalConfig,
@@ -171,7 +172,7 @@ export function assembleEvidence(
       findings.map((f) => datePart(f.effective)).find(Boolean)
     const birthDate = input.patient?.birthDate
     const patientAgeYears = birthDate && studyDate ? ageInYears(birthDate, studyDate) : undefined
-    const noduleCount = findings.filter((f) => f.kind === 'pulmonary-nodule').length
+    const noduleCount = multipleNoduleCount(findings)
     const assessments = findings.map((f) =>
       assess(f, { screening, patientAgeYears, smokingRisk: risk, noduleCount }, config)
     )

@@ -486,17 +486,23 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
     expect(card.detail).toContain('**Then:** consider CT Chest WO contrast at 18–24 months')
   })
 
-  it('a growing 4 mm nodule in a never smoker: not "no routine follow-up", and says why', async () => {
+  // Issue 11: growth under Fleischner only added a note; it is a warning with work-up options.
+  it('a growing 4 mm nodule in a never smoker: a warning with work-up options, and says why', async () => {
     const { card } = await oneCard(
       incidental({
         smokingStatus: [smoking('never')],
         observations: [nodule({ mean: 4, change: 'growing' })],
       })
     )
+    expect(card.indicator).toBe('warning')
     expect(card.summary).toBe(
-      'Fleischner: 4 mm solid nodule, RUL — grew since prior; review (no size-based interval) (AI, preliminary)'
+      'Fleischner: 4 mm solid nodule, RUL — CT chest in 3 months (AI, preliminary)'
     )
-    expect(card.detail).toMatch(/Growing since the prior exam/)
+    expect(card.detail).toMatch(/Growing since the prior exam, which is suspicious/)
+    expect(card.suggestions?.map((s) => s.label)).toEqual([
+      'Order CT chest for 2026-06-14 (Fleischner 2017)',
+      'Consider PET/CT (Fleischner 2017, growing nodule)',
+    ])
   })
 
   it('unknown smoking status is treated as high risk, and the card says so', async () => {

@@ -10,7 +10,7 @@ import {
   type AssessmentContext,
   type ClinicalConfig,
 } from './assess'
-import { suspicionRank } from './suspicion'
+import { multipleNoduleCount, suspicionRank } from './suspicion'
 import type { Finding, FindingKind, LungRadsCategory, NoduleFacts } from './types'
 
 const finding = (extra: Partial<Finding> = {}): Finding => ({
@@ -45,7 +45,7 @@ describe('Lung-RADS on screening exams', () => {
       guideline: 'lung-rads-v2022',
       category: '4A',
       rule: 'Solid nodule, baseline, 8 to < 15 mm',
-      followUp: { order: 'ldct', months: { from: 3 } },
+      followUp: { order: 'ldct-interval', months: { from: 3 } },
       additionalFollowUps: [
         { order: 'pet-ct', months: { from: 0 }, optional: true, because: 'solid nodule ≥ 8 mm' },
       ],
@@ -125,14 +125,25 @@ describe('AI-asserted Lung-RADS vs measurements', () => {
     expect(a.indicator).toBe('warning')
   })
 
-  it('treats 0 as the lowest: AI 0 vs computed 2 → 2', () => {
+  // Issue 11: an AI-asserted 0 ranked below every computed category and created no order.
+  it('uses an asserted 0 over a computed 2, with its 1–3 month LDCT', () => {
     const a = assess(
       { ...nodule({ meanDiameterMm: 4 }), assertedLungRads: '0' },
       screening,
       defaultClinicalConfig
     )
-    expect(a.category).toBe('2')
-    expect(a.disagreement?.used).toBe('2')
+    expect(a.category).toBe('0')
+    expect(a.disagreement?.used).toBe('0')
+    expect(a.followUp).toEqual({ order: 'ldct-interval', months: { from: 1, to: 3 } })
+  })
+
+  it('uses a computed 4B over an asserted 0', () => {
+    const a = assess(
+      { ...nodule({ meanDiameterMm: 16 }), assertedLungRads: '0' },
+      screening,
+      defaultClinicalConfig
+    )
+    expect(a.category).toBe('4B')
   })
 
   it('records no disagreement when they agree', () => {
@@ -428,10 +439,11 @@ describe('suspicionRank', () => {
     )
   })
 
-  it('puts an AI-uncertain finding below confident suspicious ones', () => {
-    const unsure4B = rank({ ...nodule({ meanDiameterMm: 16 }), confidence: 0.2 })
-    expect(rank(nodule({ meanDiameterMm: 9 }))).toBeGreaterThan(unsure4B)
-    expect(unsure4B).toBeGreaterThan(rank(nodule({ meanDiameterMm: 7 })))
+  // Issue 11: a 17 mm nodule at 42 % lost to a 9 mm one at 88 % and the card read 4A.
+  it('leads with the highest category, then size; confidence only labels', () => {
+    const unsure4B = rank({ ...nodule({ meanDiameterMm: 17 }), confidence: 0.42 })
+    const sure4A = rank({ ...nodule({ meanDiameterMm: 9 }), confidence: 0.88 })
+    expect(unsure4B).toBeGreaterThan(sure4A)
   })
 
   it('orders Fleischner rows: > 8 mm, 6–8 mm, optional, none', () => {
@@ -441,5 +453,204 @@ describe('suspicionRank', () => {
     expect(ranks[0]).toBeGreaterThan(ranks[1]!)
     expect(ranks[1]).toBeGreaterThan(ranks[2]!)
     expect(ranks[2]).toBeGreaterThan(lowRiskSmall)
+  })
+})
+
+const prior = (date: string, facts: Partial<NoduleFacts>, extra: object = {}) => ({
+  observationRef: `Observation/prior-${date}`,
+  date,
+  nodule: {
+    change: 'baseline' as const,
+    benignFeature: false,
+    solidness: 'solid' as const,
+    ...facts,
+  },
+  ...extra,
+})
+const withPriors = (
+  facts: Partial<NoduleFacts>,
+  date: string,
+  priors: ReturnType<typeof prior>[]
+) => ({
+  ...nodule(facts),
+  effective: date,
+  priors,
+})
+
+describe('priors: growth computed from the chain (issue 11)', () => {
+  it('finds growth > 1.5 mm within 12 months the AI did not report: 4A, both stated', () => {
+    const a = assess(
+      withPriors({ meanDiameterMm: 7.0, change: 'stable' }, '2025-06-01', [
+        prior('2024-12-01', { meanDiameterMm: 5.4 }),
+      ]),
+      screening
+    )
+    expect(a.category).toBe('4A')
+    expect(a.rule).toMatch(/growing/)
+    expect(a.caveats.join(' ')).toMatch(
+      /growing \(from the prior measurements\): 4A; stable \(as the AI reports it\): 3/
+    )
+    expect(a.history).toEqual([
+      { date: '2025-06-01', meanMm: 7, solidness: 'solid', observationRef: 'Observation/n1' },
+      {
+        date: '2024-12-01',
+        meanMm: 5.4,
+        solidness: 'solid',
+        observationRef: 'Observation/prior-2024-12-01',
+      },
+    ])
+  })
+
+  it('reads 1.5 mm exactly as stable, and steps a prior 3 down to 2', () => {
+    const a = assess(
+      withPriors({ meanDiameterMm: 7.0 }, '2025-06-01', [
+        prior('2024-12-01', { meanDiameterMm: 5.5 }),
+      ]),
+      screening
+    )
+    // Prior 5.5 mm baseline is 2, so no stepped row; stable 7 mm reads as baseline 3.
+    expect(a.category).toBe('3')
+    const stepped = assess(
+      withPriors({ meanDiameterMm: 7.0 }, '2025-06-01', [
+        prior('2024-12-01', { meanDiameterMm: 6.8 }, { assertedLungRads: '3' }),
+      ]),
+      screening
+    )
+    expect(stepped.category).toBe('2')
+    expect(stepped.rule).toMatch(/Category 3 at the prior exam/)
+    expect(stepped.followUp).toEqual({ order: 'ldct', months: { from: 12 } })
+  })
+
+  it('steps a prior 4A, stable at 3 months, down to 3 with its 6-month interval LDCT', () => {
+    const a = assess(
+      withPriors({ meanDiameterMm: 9.0 }, '2025-03-01', [
+        prior('2024-12-01', { meanDiameterMm: 9.2 }),
+      ]),
+      screening
+    )
+    expect(a.category).toBe('3')
+    expect(a.followUp).toEqual({ order: 'ldct-interval', months: { from: 6 } })
+  })
+
+  it('gives 4B to a solid nodule growing slowly over several exams', () => {
+    const a = assess(
+      withPriors({ meanDiameterMm: 6.0 }, '2025-01-01', [
+        prior('2024-01-01', { meanDiameterMm: 5.2 }),
+        prior('2023-01-01', { meanDiameterMm: 4.4 }),
+      ]),
+      screening
+    )
+    expect(a.category).toBe('4B')
+    expect(a.caveats.join(' ')).toMatch(/Slow growth/)
+  })
+
+  it('gives 4B to a GGN that grows a new 5 mm solid component at stable total size', () => {
+    const a = assess(
+      withPriors(
+        { meanDiameterMm: 16, solidComponentMm: 5, solidness: 'part-solid', change: 'stable' },
+        '2025-06-01',
+        [prior('2024-12-01', { meanDiameterMm: 16, solidness: 'ground-glass' })]
+      ),
+      screening
+    )
+    expect(a.category).toBe('4B')
+    expect(a.rule).toMatch(/new or growing solid component ≥ 4 mm/)
+  })
+
+  it('uses the higher category when the AI says growing and the chain says stable', () => {
+    const a = assess(
+      withPriors({ meanDiameterMm: 7.0, change: 'growing' }, '2025-06-01', [
+        prior('2024-12-01', { meanDiameterMm: 6.8 }),
+      ]),
+      screening
+    )
+    expect(a.category).toBe('4A')
+    expect(a.caveats.join(' ')).toMatch(/growing \(as the AI reports it\): 4A/)
+  })
+})
+
+describe('text change read the safer way (issue 11)', () => {
+  it('evaluates an unreadable change on a screening exam as new and as baseline', () => {
+    const a = assess(nodule({ meanDiameterMm: 7, changeUnread: true }), screening)
+    expect(a.category).toBe('4A')
+    expect(a.caveats.join(' ')).toMatch(
+      /new \(the AI change could not be read\): 4A; baseline \(the AI change could not be read\): 3\. The higher category, 4A/
+    )
+  })
+
+  it.each([
+    ['a new 6-8 mm nodule', { meanDiameterMm: 7, change: 'new' as const }, '4A'],
+    ['a growing 8-15 mm nodule', { meanDiameterMm: 10, change: 'growing' as const }, '4B'],
+    [
+      'a 16 mm part-solid nodule with a 9 mm solid part',
+      { meanDiameterMm: 16, solidComponentMm: 9, solidness: 'part-solid' as const },
+      '4B',
+    ],
+  ])('gives %s its category', (_name, facts, category) => {
+    expect(assess(nodule(facts), screening).category).toBe(category)
+  })
+})
+
+describe('Fleischner scope and growth (issue 11)', () => {
+  it.each([
+    ['malignancy', 'Lung adenocarcinoma'],
+    ['immunosuppressed', 'Kidney transplant status'],
+  ] as const)(
+    'gives no interval with an active %s condition, and says why',
+    (exclusion, condition) => {
+      const a = assess(nodule({ meanDiameterMm: 7 }), {
+        ...incidental,
+        scope: { exclusion, condition },
+      })
+      expect(a.guideline).toBe('none')
+      expect(a.exclusion).toBe(exclusion)
+      expect(a.followUp).toBeUndefined()
+      expect(a.caveats.join(' ')).toMatch(new RegExp(`does not apply.*${condition}`))
+    }
+  )
+
+  it('makes growth of an incidental nodule a warning with work-up options', () => {
+    const a = assess(nodule({ meanDiameterMm: 5, change: 'growing' }), incidental)
+    expect(a.indicator).toBe('warning')
+    expect(a.followUp).toEqual({ order: 'ct-chest', months: { from: 3 } })
+    expect(a.additionalFollowUps?.[0]).toMatchObject({ order: 'pet-ct', optional: true })
+    expect(a.management).toMatch(/PET\/CT, or tissue sampling/)
+  })
+
+  it('finds growth from the priors of an incidental nodule', () => {
+    const a = assess(
+      withPriors({ meanDiameterMm: 7 }, '2025-06-01', [prior('2025-01-01', { meanDiameterMm: 5 })]),
+      incidental
+    )
+    expect(a.indicator).toBe('warning')
+    expect(a.category).toBe('solid-single-6-8-low-risk-growing')
+  })
+})
+
+describe('multipleNoduleCount (issue 11)', () => {
+  it('leaves out benign-feature nodules, duplicates and priors', () => {
+    const at = (ref: string, facts: Partial<NoduleFacts>, extra: Partial<Finding> = {}) => ({
+      ...nodule(facts),
+      observationRef: ref,
+      location: 'RUL',
+      ...extra,
+    })
+    const findings = [
+      at('Observation/a', { meanDiameterMm: 12 }),
+      at('Observation/granuloma', { meanDiameterMm: 6, benignFeature: true }),
+      at('Observation/a-again', { meanDiameterMm: 12 }),
+    ]
+    expect(multipleNoduleCount(findings)).toBe(1)
+    expect(multipleNoduleCount([...findings, at('Observation/b', { meanDiameterMm: 7 })])).toBe(2)
+  })
+
+  it('keeps a 12 mm nodule next to a calcified granuloma "single" (CT at 3 months, PET/CT)', () => {
+    const count = multipleNoduleCount([
+      nodule({ meanDiameterMm: 12 }),
+      { ...nodule({ meanDiameterMm: 5, benignFeature: true }), observationRef: 'Observation/g' },
+    ])
+    const a = assess(nodule({ meanDiameterMm: 12 }), { ...incidental, noduleCount: count })
+    expect(a.category).toBe('solid-single-over-8')
+    expect(a.additionalFollowUps?.[0]?.order).toBe('pet-ct')
   })
 })

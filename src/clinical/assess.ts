@@ -6,13 +6,24 @@
  */
 import { DEFAULT_DUE_TOLERANCE_DAYS, type SiteExamCodes } from './exam-families'
 import { criticalFindingKinds, findingKindNames } from './finding-kinds'
+import type { ScopeFinding } from './conditions'
+import { clip } from './fhir-values'
 import { fleischnerRow, fleischnerRule } from './fleischner'
-import { lungRadsCategory, lungRadsManagement, moreSuspicious } from './lung-rads'
+import { computeGrowth, type ComputedGrowth, type NoduleMeasurement } from './growth'
+import {
+  lungRadsCategory,
+  lungRadsManagement,
+  lungRadsRank,
+  moreSuspicious,
+  type LungRadsHistory,
+} from './lung-rads'
 import type {
   Assessment,
   Finding,
   FindingKind,
+  FollowUp,
   LungRadsCategory,
+  NoduleChange,
   NoduleFacts,
   SmokingRisk,
 } from './types'
@@ -25,8 +36,13 @@ export interface AssessmentContext {
   /** Age on the study date; missing or non-finite means unknown (assessed as an adult). */
   patientAgeYears?: number
   smokingRisk: SmokingRisk
-  /** Pulmonary nodules found in the study: more than one selects Fleischner's "multiple" rows. */
+  /**
+   * Distinct nodules found in the study (see `multipleNoduleCount`): more than one selects
+   * Fleischner's "multiple" rows.
+   */
   noduleCount: number
+  /** Why Fleischner does not apply to this patient (an active malignancy or immunosuppression). */
+  scope?: ScopeFinding
 }
 
 export interface ClinicalConfig {
@@ -80,9 +96,95 @@ type GuidelinePart = Omit<Assessment, 'finding' | 'indicator' | 'caveats' | 'low
   suspicious?: boolean
 }
 
+/** The nodule as the AI measured it, for the growth computation. */
+const measurement = (finding: Finding, nodule: NoduleFacts): NoduleMeasurement => ({
+  observationRef: finding.observationRef,
+  ...(finding.effective && { date: finding.effective }),
+  nodule,
+  ...(finding.assertedLungRads && { assertedLungRads: finding.assertedLungRads }),
+})
+
+/**
+ * The Lung-RADS category of the nearest prior, for stepped management: the AI's category then,
+ * else the one its measurements give against its own priors (the chain is bounded when gathered).
+ */
+export function priorLungRadsCategory(
+  priors: readonly NoduleMeasurement[]
+): LungRadsCategory | undefined {
+  const sorted = [...priors].sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''))
+  const [nearest, ...older] = sorted
+  if (!nearest) return undefined
+  if (nearest.assertedLungRads) return nearest.assertedLungRads
+  const growth = older.length > 0 ? computeGrowth(nearest, older) : undefined
+  const nodule = growth?.change ? { ...nearest.nodule, change: growth.change } : nearest.nodule
+  return lungRadsCategory(nodule, {
+    ...(growth?.slowGrowth && { slowGrowth: true }),
+    ...(growth?.solidComponent && { solidComponent: growth.solidComponent }),
+    ...(older.length > 0 && { priorCategory: priorLungRadsCategory(older) }),
+  }).category
+}
+
+const changeWords: Readonly<Record<NoduleChange, string>> = {
+  baseline: 'baseline',
+  new: 'new',
+  growing: 'growing',
+  stable: 'stable',
+  decreased: 'smaller',
+}
+
+/**
+ * The changes a nodule is evaluated with, and why: the AI's (coded or in words) and the one
+ * computed from the prior chain; an unreadable change with no priors is tried as new and as
+ * baseline. Each is evaluated and the higher category is used.
+ */
+function changeReadings(
+  nodule: NoduleFacts,
+  growth: ComputedGrowth | undefined
+): { change: NoduleChange; source: string }[] {
+  const readings: { change: NoduleChange; source: string }[] = []
+  if (growth?.change)
+    readings.push({ change: growth.change, source: 'from the prior measurements' })
+  if (nodule.changeUnread) {
+    if (!growth?.change)
+      readings.push(
+        { change: 'new', source: 'the AI change could not be read' },
+        { change: 'baseline', source: 'the AI change could not be read' }
+      )
+  } else if (!growth?.change || nodule.change !== 'baseline') {
+    readings.push({ change: nodule.change, source: 'as the AI reports it' })
+  }
+  return readings
+}
+
 function lungRadsPart(finding: Finding, nodule: NoduleFacts, caveats: string[]): GuidelinePart {
-  const result = lungRadsCategory(nodule)
+  const priors = finding.priors ?? []
+  const growth = priors.length > 0 ? computeGrowth(measurement(finding, nodule), priors) : undefined
+  if (growth) caveats.push(...growth.notes)
+  const priorCategory = priors.length > 0 ? priorLungRadsCategory(priors) : undefined
+  const history: LungRadsHistory = {
+    ...(growth?.slowGrowth && { slowGrowth: true }),
+    ...(growth?.solidComponent && { solidComponent: growth.solidComponent }),
+    ...(priorCategory && { priorCategory }),
+  }
+  const evaluated = changeReadings(nodule, growth).map((reading) => ({
+    ...reading,
+    result: lungRadsCategory({ ...nodule, change: reading.change }, history),
+  }))
+  const rank = (c: LungRadsCategory | undefined) => (c ? lungRadsRank(c) : -1)
+  const best = evaluated.reduce((a, b) =>
+    rank(b.result.category) > rank(a.result.category) ? b : a
+  )
+  const result = best.result
   caveats.push(...result.notes)
+  const categories = new Set(evaluated.map((e) => e.result.category))
+  if (categories.size > 1) {
+    const each = evaluated
+      .map((e) => `${changeWords[e.change]} (${e.source}): ${e.result.category ?? 'no category'}`)
+      .join('; ')
+    caveats.push(
+      `Change since the prior exam read two ways: ${each}. The higher category, ${result.category}, is used.`
+    )
+  }
   const asserted = finding.assertedLungRads
   const computed = result.category
   let category = computed
@@ -105,7 +207,8 @@ function lungRadsPart(finding: Finding, nodule: NoduleFacts, caveats: string[]):
       `Lung-RADS ${asserted} is the AI's category; it could not be checked against measurements.`
     )
   }
-  if (!category) return { guideline: 'lung-rads-v2022' }
+  const historyPart = growth && growth.history.length > 1 ? { history: growth.history } : {}
+  if (!category) return { guideline: 'lung-rads-v2022', ...historyPart }
   const { management, followUp, additionalFollowUps } = lungRadsManagement(category, nodule)
   return {
     guideline: 'lung-rads-v2022',
@@ -115,35 +218,86 @@ function lungRadsPart(finding: Finding, nodule: NoduleFacts, caveats: string[]):
     management,
     ...(followUp && { followUp }),
     ...(additionalFollowUps.length > 0 && { additionalFollowUps }),
+    ...historyPart,
     suspicious: warningLungRads.includes(category),
   }
 }
 
+/**
+ * Growth of an incidental nodule: the Fleischner rows are for newly found nodules, and growth is
+ * suspicious, so the card is a warning with the work-up options of the > 8 mm row (CT at 3
+ * months, PET/CT or tissue sampling), whatever the row of its size says.
+ */
+export const fleischnerGrowthWorkUp: {
+  recommendation: string
+  followUp: FollowUp
+  additionalFollowUps: FollowUp[]
+} = {
+  recommendation:
+    'Growing since the prior exam, which is suspicious for malignancy: consider CT at 3 months, PET/CT, or tissue sampling.',
+  followUp: { order: 'ct-chest', months: { from: 3 } },
+  additionalFollowUps: [
+    { order: 'pet-ct', months: { from: 0 }, optional: true, because: 'growing nodule' },
+  ],
+}
+
 function fleischnerPart(
+  finding: Finding,
   nodule: NoduleFacts,
   context: AssessmentContext,
   caveats: string[]
 ): GuidelinePart {
-  const result = fleischnerRow(nodule, {
-    multiple: context.noduleCount > 1,
-    risk: context.smokingRisk,
-  })
-  caveats.push(...result.notes)
+  const priors = finding.priors ?? []
+  const growth = priors.length > 0 ? computeGrowth(measurement(finding, nodule), priors) : undefined
+  if (growth) caveats.push(...growth.notes)
+  const grew =
+    nodule.change === 'growing' ||
+    growth?.change === 'growing' ||
+    !!growth?.slowGrowth ||
+    !!growth?.solidComponent
+  // The change the row notes speak of: growth from either source wins, then the computed one.
+  const change: NoduleChange = grew ? 'growing' : (growth?.change ?? nodule.change)
+  const result = fleischnerRow(
+    { ...nodule, change },
+    { multiple: context.noduleCount > 1, risk: context.smokingRisk }
+  )
+  caveats.push(...result.notes.filter((n) => !(grew && /^Growing since the prior/.test(n))))
+  const historyPart = growth && growth.history.length > 1 ? { history: growth.history } : {}
   const { row } = result
-  if (!row) return { guideline: 'fleischner-2017', suspicious: result.highSuspicion }
+  if (!row)
+    return {
+      guideline: 'fleischner-2017',
+      suspicious: result.highSuspicion || grew,
+      ...historyPart,
+    }
   const sizes = [
     `average ${result.averageMm} mm`,
     result.solidComponentMm !== undefined && `solid component ${result.solidComponentMm} mm`,
   ].filter(Boolean)
+  const rule = `${fleischnerRule(row)} (${sizes.join(', ')})`
+  if (grew && row.nodule !== 'benign-feature') {
+    const workUp = fleischnerGrowthWorkUp
+    return {
+      guideline: 'fleischner-2017',
+      category: `${row.id}-growing`,
+      rule: `${rule}, growing since the prior exam`,
+      management: `${workUp.recommendation} (Row for its size: ${row.recommendation})`,
+      followUp: workUp.followUp,
+      additionalFollowUps: workUp.additionalFollowUps,
+      ...historyPart,
+      suspicious: true,
+    }
+  }
   return {
     guideline: 'fleischner-2017',
     category: row.id,
-    rule: `${fleischnerRule(row)} (${sizes.join(', ')})`,
+    rule,
     management: row.recommendation,
     ...(row.followUp && { followUp: row.followUp }),
     ...(result.additionalFollowUps.length > 0 && {
       additionalFollowUps: result.additionalFollowUps,
     }),
+    ...historyPart,
     suspicious: result.highSuspicion,
   }
 }
@@ -167,7 +321,15 @@ function nodulePart(
     caveats.push('Fleischner does not apply under 35: no follow-up interval is recommended.')
     return { guideline: 'none', exclusion: 'under-35' }
   }
-  return fleischnerPart(nodule, context, caveats)
+  if (context.scope) {
+    const why =
+      context.scope.exclusion === 'malignancy' ? 'a known malignancy' : 'immunosuppression'
+    caveats.push(
+      `Fleischner 2017 does not apply to patients with ${why} (active condition: ${clip(context.scope.condition, 80)}): no follow-up interval is given; manage with the patient's oncology or transplant team.`
+    )
+    return { guideline: 'none', exclusion: context.scope.exclusion }
+  }
+  return fleischnerPart(finding, nodule, context, caveats)
 }
 
 const percent = (fraction: number) => `${Math.round(fraction * 100)}%`

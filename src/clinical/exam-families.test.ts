@@ -72,6 +72,11 @@ describe('accepted families per follow-up', () => {
     ['3-month LDCT (4A)', ldct(3), ['screening-ldct', 'diagnostic-chest-ct']],
     ['6-month LDCT (3)', ldct(6), ['screening-ldct', 'diagnostic-chest-ct']],
     ['annual LDCT (1, 2)', ldct(12), ['screening-ldct']],
+    [
+      'interval LDCT order kind (0, 3, 4A; issue 11)',
+      { order: 'ldct-interval', months: { from: 3 } } as FollowUp,
+      ['screening-ldct', 'diagnostic-chest-ct'],
+    ],
     ['4B/4X work-up now', ctNow, ['diagnostic-chest-ct', 'pet-ct', 'tissue-sampling']],
     [
       'Fleischner CT at 3 months',

@@ -222,6 +222,7 @@ export function examFamilyOf(
 /** The family a follow-up's order kind is placed as (its configured code's family). */
 export const familyOfOrderKind: Readonly<Record<FollowUp['order'], ExamFamily>> = {
   ldct: 'screening-ldct',
+  'ldct-interval': 'screening-ldct',
   'ct-chest': 'diagnostic-chest-ct',
   'pet-ct': 'pet-ct',
 }
@@ -237,6 +238,7 @@ export const familyOfOrderKind: Readonly<Record<FollowUp['order'], ExamFamily>> 
  */
 export function acceptedFamilies(followUp: Pick<FollowUp, 'order' | 'months'>): ExamFamily[] {
   if (followUp.order === 'pet-ct') return ['pet-ct']
+  if (followUp.order === 'ldct-interval') return ['screening-ldct', 'diagnostic-chest-ct']
   if (followUp.order === 'ldct')
     return followUp.months.from >= 12
       ? ['screening-ldct']

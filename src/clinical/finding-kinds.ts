@@ -55,6 +55,7 @@ const contract = {
   nodule: 'HL7 Lithuania lung IG profile; openimagingdata FHIRSamples OIDM conclusionCode',
   solitary: 'several (DICOM-style mapping, German MII example)',
   radlex: 'openimagingdata CDEStaging pulmonary-nodule-harmonized.md',
+  cyst: "the service's own code (input contract: no standard code found for an atypical cyst)",
 }
 const icsrPe =
   'HL7 ICSR AE Reporting IG 0.1.0, ValueSet PulmonaryEmbolismDiagnosisCodes (hl7.org/fhir/us/icsr-ae-reporting/2021Sep/ValueSet-PulmonaryEmbolismDiagnosisCodes.html)'
@@ -234,6 +235,14 @@ export const findingKindTable: readonly FindingKindRow[] = [
         source: contract.solitary,
       },
       { system: RADLEX, code: 'RID50149', display: 'pulmonary nodule', source: contract.radlex },
+      // Lung-RADS v2022 categorises atypical cysts with the nodules (the exam takes the most
+      // suspicious finding); no standard code was found, so the contract names the service's own.
+      {
+        system: 'urn:imaging-cds:finding',
+        code: 'atypical-lung-cyst',
+        display: 'Atypical pulmonary cyst',
+        source: contract.cyst,
+      },
     ],
     icd10: [],
     words: [

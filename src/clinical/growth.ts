@@ -14,32 +14,16 @@
  * Diameters are compared as Lung-RADS rounds them, to 0.1 mm.
  */
 import { noduleDiameters, toTenthMm } from './measure'
-import type { LungRadsCategory, NoduleFacts } from './types'
+import type { NoduleHistoryEntry, PriorMeasurement } from './types'
 
 /** Increase in mean diameter (mm, rounded to 0.1) above which a nodule is growing. */
 export const GROWTH_MM = 1.5
 /** The growth rule's interval, in days (12 months). */
 export const GROWTH_WINDOW_DAYS = 366
 
-/** One exam's measurement of the nodule. */
-export interface NoduleMeasurement {
-  /** `Observation/{id}` of the finding that measured it. */
-  observationRef?: string
-  /** YYYY-MM-DD (or a dateTime) of the exam. */
-  date?: string
-  nodule: NoduleFacts
-  /** The Lung-RADS category the AI gave it then, if any. */
-  assertedLungRads?: LungRadsCategory
-}
-
-/** One line of the nodule's history as the card shows it: mean and solid component, 0.1 mm. */
-export interface HistoryEntry {
-  date?: string
-  meanMm?: number
-  solidMm?: number
-  solidness?: NoduleFacts['solidness']
-  observationRef?: string
-}
+/** One exam's measurement of the nodule (date YYYY-MM-DD or a dateTime). */
+export type NoduleMeasurement = PriorMeasurement
+type HistoryEntry = NoduleHistoryEntry
 
 export interface ComputedGrowth {
   /** From the priors; undefined when no prior had a comparable size. */

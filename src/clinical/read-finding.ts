@@ -22,6 +22,9 @@ import type { CodingRef, Finding, FindingKind, KeyImage, LungRadsCategory } from
 
 const withdrawn = new Set(['entered-in-error', 'cancelled'])
 
+/** The contract's code for an atypical pulmonary cyst (the service's own system). */
+const atypicalCystCode = ['urn:imaging-cds:finding', 'atypical-lung-cyst'] as const
+
 /**
  * A Lung-RADS category from free text or a local code such as `4A`, `Lung-RADS 4B`,
  * `category 2S` (the S modifier is dropped). A bare `4` is ambiguous in v2022 and rejected.
@@ -132,7 +135,12 @@ export function readFinding(observation: Observation, report?: DiagnosticReport)
       .map((r) => referenceTo(r, 'ImagingStudy'))
       .find(Boolean) ??
     report?.imagingStudy?.map((r) => referenceTo(r, 'ImagingStudy')).find(Boolean)
-  const nodule = kind === 'pulmonary-nodule' ? readNoduleFacts(observation, notes) : undefined
+  const facts = kind === 'pulmonary-nodule' ? readNoduleFacts(observation, notes) : undefined
+  // An atypical cyst is read with the nodules; its code alone says it is a cyst.
+  const nodule =
+    facts && !facts.cyst && anyCodingIs(codes, [atypicalCystCode])
+      ? { ...facts, cyst: { types: [] } }
+      : facts
   const assertedLungRads = readLungRads(componentWith(observation, componentCode.lungRads))
   const keyImage = readKeyImage(observation)
   const location = readLocation(observation)

@@ -64,6 +64,23 @@ export interface NoduleFacts {
   cyst?: { types: CystType[]; changes?: CystChange[] }
 }
 
+/** One earlier measurement of a nodule: its finding, exam date, facts and AI category then. */
+export interface PriorMeasurement {
+  observationRef?: string
+  date?: string
+  nodule: NoduleFacts
+  assertedLungRads?: LungRadsCategory
+}
+
+/** One exam in a nodule's history, as the card shows it (mean and solid component, 0.1 mm). */
+export interface NoduleHistoryEntry {
+  date?: string
+  meanMm?: number
+  solidMm?: number
+  solidness?: Solidness
+  observationRef?: string
+}
+
 /** The AI model that produced a finding (from the DiagnosticReport's model-metadata extension). */
 export interface ModelInfo {
   name?: string
@@ -102,6 +119,12 @@ export interface Finding {
   effective?: string
   /** Values the reader found but could not interpret (an unrecognised change, an odd unit). */
   notes?: string[]
+  /**
+   * Earlier measurements of the same nodule (the `derivedFrom` chain to prior finding
+   * Observations, same patient), filled in when the evidence is gathered. Growth is computed
+   * from them.
+   */
+  priors?: PriorMeasurement[]
 }
 
 /** Which guideline applies to a finding. */
@@ -150,7 +173,12 @@ export interface Assessment {
   indicator: 'info' | 'warning' | 'critical'
   /** Why no guideline recommendation was made (under 35, missing size, ...). */
   caveats: string[]
-  /** Set when the patient is outside the guideline's scope: Fleischner is for adults 35 and over. */
-  exclusion?: 'under-35'
+  /**
+   * Set when the patient is outside Fleischner's scope: adults 35 and over, with no known
+   * malignancy and not immunosuppressed.
+   */
+  exclusion?: 'under-35' | 'malignancy' | 'immunosuppressed'
+  /** The nodule's measurements, this exam first, then its priors (when the AI linked them). */
+  history?: NoduleHistoryEntry[]
   lowConfidence: boolean
 }

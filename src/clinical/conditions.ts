@@ -1,0 +1,96 @@
+/**
+ * @module clinical/conditions
+ * Fleischner 2017's scope: it is not for patients with a known primary cancer or who are
+ * immunosuppressed. The patient's active Conditions are read against two code lists (data, with
+ * their sources in docs/clinical-rules.md, "Fleischner scope"). A condition these lists cannot
+ * classify does not exclude: only a listed code does, and only on an active, unrefuted Condition.
+ */
+import type { Condition } from 'fhir/r4'
+import { codeSystem, codingIs } from './codes'
+import { codingsOf } from './fhir-values'
+import type { CodingRef } from './types'
+
+export type ScopeExclusion = 'malignancy' | 'immunosuppressed'
+
+export interface ExclusionCodes {
+  /** ICD-10-CM category ranges, inclusive, e.g. C00–C96 (a code's first three characters). */
+  icd10Ranges: readonly (readonly [string, string])[]
+  /** Single ICD-10-CM categories or codes, matched as prefixes (Z94 covers Z94.0–Z94.9). */
+  icd10Prefixes: readonly string[]
+  /** SNOMED CT concepts, exact (no subsumption: the service has no terminology server). */
+  snomed: readonly { code: string; display: string }[]
+}
+
+/** The input contract's lists (ai-findings-fhir.md, "Patient conditions"). */
+export const scopeExclusionCodes: Readonly<Record<ScopeExclusion, ExclusionCodes>> = {
+  malignancy: {
+    icd10Ranges: [['C00', 'C96']],
+    icd10Prefixes: [],
+    snomed: [{ code: '363346000', display: 'Malignant neoplastic disease' }],
+  },
+  immunosuppressed: {
+    icd10Ranges: [['D80', 'D84']],
+    icd10Prefixes: ['B20', 'Z94'],
+    snomed: [{ code: '370388006', display: 'Patient immunocompromised' }],
+  },
+}
+
+const icdSystem = (system: string | undefined) => !system || /icd-?10/i.test(system)
+
+/** ICD-10 category of a code: `C34.11` → `C34`; `C7A.0` → `C7A`. */
+const category = (code: string) => code.trim().toUpperCase().replace('.', '').slice(0, 3)
+
+function icdMatches(coding: CodingRef, codes: ExclusionCodes): boolean {
+  if (!coding.code || !icdSystem(coding.system)) return false
+  // A bare code with no system must look like ICD-10 (a letter, two characters) to count.
+  if (!/^[A-Z][0-9][0-9A-Z]/i.test(coding.code.trim())) return false
+  const cat = category(coding.code)
+  const bare = coding.code.trim().toUpperCase().replace('.', '')
+  return (
+    codes.icd10Ranges.some(([from, to]) => cat >= from && cat <= to) ||
+    codes.icd10Prefixes.some((p) => bare.startsWith(p))
+  )
+}
+
+const inactive = new Set(['inactive', 'remission', 'resolved'])
+const unconfirmed = new Set(['refuted', 'entered-in-error'])
+
+/** True when a Condition counts: active (or status not given) and not refuted. */
+function counts(condition: Condition): boolean {
+  const clinical = codingsOf(condition.clinicalStatus).map((c) => c.code)
+  const verification = codingsOf(condition.verificationStatus).map((c) => c.code)
+  return (
+    !clinical.some((c) => c && inactive.has(c)) &&
+    !verification.some((c) => c && unconfirmed.has(c))
+  )
+}
+
+export interface ScopeFinding {
+  exclusion: ScopeExclusion
+  /** What the condition is called, for the card: its text, display or code. */
+  condition: string
+}
+
+/**
+ * The first reason Fleischner does not apply to this patient, from their active Conditions:
+ * a malignancy before immunosuppression. Undefined when no Condition is on either list.
+ */
+export function fleischnerScope(conditions: readonly Condition[]): ScopeFinding | undefined {
+  for (const exclusion of ['malignancy', 'immunosuppressed'] as const) {
+    const codes = scopeExclusionCodes[exclusion]
+    for (const condition of conditions) {
+      if (condition.resourceType !== 'Condition' || !counts(condition)) continue
+      const codings = codingsOf(condition.code)
+      const match = codings.find(
+        (c) =>
+          icdMatches(c, codes) || codes.snomed.some((s) => codingIs(c, codeSystem.snomed, s.code))
+      )
+      if (match)
+        return {
+          exclusion,
+          condition: condition.code?.text?.trim() || match.display || match.code || exclusion,
+        }
+    }
+  }
+  return undefined
+}
