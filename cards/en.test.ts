@@ -247,3 +247,17 @@ describe('text helpers', () => {
     expect(words.site('lingula')).toBe('lingula')
   })
 })
+
+describe('nodule history (issue 11)', () => {
+  it('lists this exam and each prior with date and size, newest first', () => {
+    expect(
+      words.detail.history([
+        { date: '2026-11-16', meanMm: 7.4, solidness: 'solid' },
+        { date: '2025-11-12', meanMm: 5.6 },
+        { date: '2025-05-01', meanMm: 16, solidness: 'ground-glass' },
+      ])
+    ).toBe(
+      '- History (newest first): 2026-11-16 (this exam): 7.4 mm; 2025-11-12: 5.6 mm; 2025-05-01: 16.0 mm ground-glass'
+    )
+  })
+})

@@ -356,6 +356,16 @@ export const en = {
     position: (p: NodulePosition) => `- Position: ${positionWords[p]}`,
     change: (c: NoduleChange) => `- Change: ${changeWords[c]}`,
     benignFeature: '- Benign feature: calcification or macroscopic fat reported',
+    /** The nodule's measurements on this exam and each linked prior, newest first. */
+    history: (
+      entries: { date?: string; meanMm?: number; solidMm?: number; solidness?: Solidness }[]
+    ) =>
+      `- History (newest first): ${entries
+        .map(
+          (e, i) =>
+            `${e.date ?? 'undated'}${i === 0 ? ' (this exam)' : ''}: ${e.meanMm !== undefined ? mm(e.meanMm, 1) : 'not measured'}${e.solidMm !== undefined ? `, solid component ${mm(e.solidMm, 1)}` : e.solidness && e.solidness !== 'solid' ? ` ${solidnessWords[e.solidness]}` : ''}`
+        )
+        .join('; ')}`,
     category(guideline: GuidelineName, category?: string, rule?: string): string | undefined {
       const row = rule ? ` Rule: ${md(rule)}.` : ''
       if (guideline === 'lung-rads-v2022' && category)

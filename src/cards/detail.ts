@@ -81,6 +81,7 @@ function noduleSection(a: Assessment): string {
     n?.position ? d.position(n.position) : undefined,
     n ? d.change(n.change) : undefined,
     n?.benignFeature ? d.benignFeature : undefined,
+    a.history && a.history.length > 1 ? d.history(a.history) : undefined,
   ]
   return [d.noduleHeading(facts, a.finding.location), ...list.filter(Boolean)].join('\n')
 }
