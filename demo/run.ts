@@ -15,7 +15,6 @@
  *                             that CORS origin, and print sandbox URLs per scenario
  */
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -28,6 +27,7 @@ import { demoCalls, type DemoCall } from './scenarios'
 import { loadFixtureResources, type FixtureHookRequest } from '../fixtures/index'
 import { signCdsJwt } from '../scripts/lib/sign'
 import { callCds } from '../scripts/lib/call'
+import { freePort } from '../scripts/lib/ports'
 import { formatFeedbackReport } from '../scripts/feedback-report'
 import { parseConfig } from '../src/config'
 import { createLogger, type Logger } from '../src/log'
@@ -223,22 +223,6 @@ async function stopEverything(
   env.sink.close()
   await env.fhir.close()
   if (!options.keepFiles) rmSync(env.dir, { recursive: true, force: true })
-}
-
-/** A port nobody listens on now (the service's public URL must be known before it starts). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port'))
-      )
-    })
-  })
 }
 
 /** Calls the service as the EHR: a fresh JWT per call, `aud` = the URL called. */

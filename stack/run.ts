@@ -42,7 +42,7 @@ import { generateStudy, stowRs, type GeneratedStudy } from './dicom/synthetic-ct
 import { createHttpClient } from './http'
 import { ensureOhif, OHIF_DATA_SOURCE, serveOhif, type RunningViewer } from './ohif'
 import { ORTHANC_INSTALL, orthancMissing, startOrthanc, type RunningOrthanc } from './orthanc'
-import { freePort } from './ports'
+import { freePort } from '../scripts/lib/ports'
 import { PATIENT_ID_SYSTEM, STACK_SCENARIOS, studySpec, type StackScenario } from './scenarios'
 
 /** The integration engine's issuer; its key exists only in this process. */

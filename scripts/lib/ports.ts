@@ -1,6 +1,6 @@
 /**
- * @module stack/ports
- * A free loopback port, for servers whose URL must be known before they start.
+ * @module scripts/lib/ports
+ * A free loopback port, for servers whose URL must be known before they start (demo, stack).
  */
 import { createServer } from 'node:net'
 
