@@ -4,7 +4,15 @@ import { silentLogger } from '../log'
 import { CdsError, operationOutcome } from '../protocol/outcome'
 import { cdsAuth, type AuthVariables } from './middleware'
 import { createMemoryReplayStore } from './replay'
-import { captureLogger, ISS, makeKey, makeToken, NOW, PUBLIC_URL, type TestKey } from './test-utils'
+import {
+  captureLogger,
+  ISS,
+  makeKey,
+  makeToken,
+  NOW,
+  PUBLIC_URL,
+  type TestKey,
+} from '../../test/support/auth-keys'
 import { parseTrustConfig } from './trust'
 import { createJwtVerifier, type Caller, type JwtVerifier } from './verify'
 

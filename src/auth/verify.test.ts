@@ -15,7 +15,7 @@ import {
   PUBLIC_URL,
   rawToken,
   type TestKey,
-} from './test-utils'
+} from '../../test/support/auth-keys'
 import { parseTrustConfig, type TrustConfig } from './trust'
 import { AuthError, createJwtVerifier, type AuthFailure, type JwtVerifierOptions } from './verify'
 

@@ -8,7 +8,7 @@ import type { ServiceRequest } from 'fhir/r4'
 import { words, type NoduleFacts, type OrderFacts } from '../../cards/index'
 import type { Assessment, Finding } from '../clinical/types'
 import { orderDate, orderName } from './orders'
-import { keyOf } from './refs'
+import { keyOf } from '../fhir/reference'
 
 /** A nodule's facts for the wording, its size rounded the way its guideline rounds. */
 export function noduleFacts(a: Assessment): NoduleFacts {

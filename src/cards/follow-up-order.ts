@@ -10,7 +10,7 @@ import { isArrangeNow, lungRadsRadlex } from '../clinical/index'
 import type { FollowUp, LungRadsCategory } from '../clinical/types'
 import { findingPhrase } from './facts'
 import type { DueWindow } from './orders'
-import { parseRef } from './refs'
+import { parseRef } from '../fhir/reference'
 import type { CardSubject } from './subjects'
 import type { CardOptions } from './types'
 

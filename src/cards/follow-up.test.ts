@@ -10,7 +10,7 @@ import {
   options,
   serviceRequest,
   study,
-} from './test-builders'
+} from '../../test/support/fhir-builders'
 
 /** FDG PET/CT: another family than the LDCT follow-up, which it never covers (issue 10). */
 const PET = { system: RADLEX, code: 'RPID6017' }

@@ -7,7 +7,7 @@
 import type { ServiceRequest } from 'fhir/r4'
 import { studyCoverage } from '../clinical/index'
 import type { FollowUp } from '../clinical/types'
-import type { PatientEvidence } from './evidence'
+import type { PatientEvidence } from '../evidence'
 import {
   dueWindow,
   examOf,

@@ -9,7 +9,7 @@
 import { words } from '../../cards/index'
 import { trimTrailingSlashes } from '../text/index'
 import type { KeyImage } from '../clinical/types'
-import type { StudyEvidence } from './evidence'
+import type { StudyEvidence } from '../evidence'
 import type { CardOptions, Link } from './types'
 
 /** The viewer route for a study: `/viewer`, or `/viewer/<name>` for a mapped data source. */

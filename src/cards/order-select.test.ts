@@ -1,7 +1,7 @@
 import type { ServiceRequest } from 'fhir/r4'
 import { describe, expect, it } from 'vitest'
 import { assertValidCards } from './check'
-import type { EvidenceInput } from './evidence'
+import type { GatheredResources } from '../evidence'
 import { orderSelectCards } from './order-select'
 import {
   CPT,
@@ -15,11 +15,11 @@ import {
   report,
   serviceRequest,
   study,
-} from './test-builders'
+} from '../../test/support/fhir-builders'
 
 /** Prior screening LDCT 2026-03-14 with a 4A nodule: LDCT due 2026-06-14. Today is 2026-04-01. */
 const opts = options({ now: new Date('2026-04-01T09:00:00Z') })
-const prior = (extra: Partial<EvidenceInput> = {}) =>
+const prior = (extra: Partial<GatheredResources> = {}) =>
   evidence({ reports: [report()], observations: [nodule({ mean: 8.6 })], ...extra })
 
 const draft = (o: Parameters<typeof serviceRequest>[0] = {}) =>

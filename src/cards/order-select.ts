@@ -13,7 +13,7 @@ import { fitSummary, words } from '../../cards/index'
 import { judgeOrder, type OrderVerdict } from '../clinical/index'
 import { cardMeta, cardSource, overrideReasons } from './card-parts'
 import { detailMarkdown } from './detail'
-import type { PatientEvidence } from './evidence'
+import type { PatientEvidence } from '../evidence'
 import { findingShortName, orderFacts } from './facts'
 import { coveringOrder, followUpDone } from './follow-up'
 import { studyLinks } from './links'
@@ -25,7 +25,7 @@ import {
   orderIsForPatient,
   orderName,
 } from './orders'
-import { keyOf, parseRef } from './refs'
+import { keyOf, parseRef } from '../fhir/reference'
 import { recentSubjects, todayOf, type CardSubject } from './subjects'
 import type { Card, CardOptions, IssuedCard, Suggestion } from './types'
 import { cardUuid, suggestionUuid } from './uuid'

@@ -18,8 +18,9 @@ import {
 } from '../clinical/index'
 import { codingsOf } from '../clinical/fhir-values'
 import type { Assessment, FollowUp } from '../clinical/types'
+import { datePart } from '../fhir/datatypes'
+import { parseRef } from '../fhir/reference'
 import { trimTrailingSlashes } from '../text/index'
-import { datePart, parseRef } from './refs'
 import type { CardOptions, OrderKind } from './types'
 
 export type { DueWindow }

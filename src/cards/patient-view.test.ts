@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest'
 import { assertValidCards } from './check'
 import { patientViewCards } from './patient-view'
 import { studyCards } from './study-card'
-import { evidence, finding, nodule, options, report, serviceRequest, study } from './test-builders'
+import {
+  evidence,
+  finding,
+  nodule,
+  options,
+  report,
+  serviceRequest,
+  study,
+} from '../../test/support/fhir-builders'
 
 const opts = options({ now: new Date('2026-04-20T09:00:00Z') })
 

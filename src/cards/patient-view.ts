@@ -8,7 +8,7 @@
  */
 import { words } from '../../cards/index'
 import { isArrangeNow } from '../clinical/index'
-import type { PatientEvidence } from './evidence'
+import type { PatientEvidence } from '../evidence'
 import { findingShortName } from './facts'
 import { followUpDone, followUpState, type FollowUpState } from './follow-up'
 import { findingCard } from './study-card'

@@ -4,6 +4,7 @@ import { assertValidCards } from './check'
 import { studyCards } from './study-card'
 import {
   LOINC,
+  endpoint,
   PATIENT_ID,
   evidence,
   finding,
@@ -14,11 +15,11 @@ import {
   serviceRequest,
   smoking,
   study,
-} from './test-builders'
-import type { EvidenceInput } from './evidence'
+} from '../../test/support/fhir-builders'
+import type { GatheredResources } from '../evidence'
 import type { Card, CardOptions } from './types'
 
-async function cardsFor(input: Partial<EvidenceInput>, opts: CardOptions = options()) {
+async function cardsFor(input: Partial<GatheredResources>, opts: CardOptions = options()) {
   const ev = evidence(input, opts.clinical)
   const issued = await studyCards(ev.studies[0]!, ev, opts)
   assertValidCards(issued)
@@ -26,7 +27,7 @@ async function cardsFor(input: Partial<EvidenceInput>, opts: CardOptions = optio
 }
 
 /** The only card for the input. */
-async function oneCard(input: Partial<EvidenceInput>, opts: CardOptions = options()) {
+async function oneCard(input: Partial<GatheredResources>, opts: CardOptions = options()) {
   const issued = await cardsFor(input, opts)
   expect(issued).toHaveLength(1)
   return issued[0]!
@@ -36,7 +37,7 @@ const createdOrder = (issued: Awaited<ReturnType<typeof cardsFor>>[number]) =>
   issued.card.suggestions?.[0]?.actions?.[0]?.resource as ServiceRequest | undefined
 
 /** A screening LDCT with one 8.6 mm solid baseline nodule in the RUL: Lung-RADS 4A. */
-const screening4A = (extra: Partial<EvidenceInput> = {}) => ({
+const screening4A = (extra: Partial<GatheredResources> = {}) => ({
   reports: [report()],
   observations: [
     nodule({ long: 9.4, short: 7.8, lobe: 'RUL', series: '1.2.3.100', sop: '1.2.3.100.7' }),
@@ -422,7 +423,7 @@ describe('studyCards: the optional PET/CT beside the follow-up', () => {
 })
 
 describe('studyCards: incidental nodule (Fleischner 2017)', () => {
-  const incidental = (extra: Partial<EvidenceInput> = {}) => ({
+  const incidental = (extra: Partial<GatheredResources> = {}) => ({
     studies: [study({ procedure: 'ct-chest' })],
     reports: [report()],
     observations: [nodule({ mean: 7 })],
@@ -696,9 +697,7 @@ describe('studyCards: viewer links', () => {
   })
 
   it('an Endpoint no prefix matches uses the default route; contained Endpoints resolve', async () => {
-    const contained = {
-      ...(await import('./test-builders')).endpoint('ep-local', 'https://other.example.org/wado'),
-    }
+    const contained = endpoint('ep-local', 'https://other.example.org/wado')
     const { card } = await oneCard(
       screening4A({
         studies: [study({ endpointId: '#ep-local', contained: [contained] })],

@@ -6,7 +6,7 @@
  */
 import { suspicionRank } from '../clinical/index'
 import type { Assessment } from '../clinical/types'
-import type { PatientEvidence, StudyEvidence } from './evidence'
+import type { PatientEvidence, StudyEvidence } from '../evidence'
 import { shiftMonths } from './orders'
 import type { CardOptions } from './types'
 

@@ -7,7 +7,7 @@
 import { words } from '../../cards/index'
 import { isArrangeNow } from '../clinical/index'
 import type { FollowUp } from '../clinical/types'
-import type { PatientEvidence } from './evidence'
+import type { PatientEvidence } from '../evidence'
 import { coveringOrder, type FollowUpState } from './follow-up'
 import { draftOrder } from './follow-up-order'
 import { dueDates, dueWindow, type DueWindow } from './orders'

@@ -4,7 +4,7 @@
  * references by type and id. Producers send empty codings, missing displays and odd units; these
  * helpers absorb that so the finding reader can stay a plain mapping.
  */
-import type { CodeableConcept, Extension, Quantity, Reference } from 'fhir/r4'
+import type { CodeableConcept, Extension, Quantity } from 'fhir/r4'
 import type { CodingRef } from './types'
 
 // The finding reader asks for the same components' codings many times per Observation: compute
@@ -57,21 +57,6 @@ export function quantityFraction(value: number | undefined, unit?: string): numb
   if (typeof value !== 'number' || !Number.isFinite(value)) return undefined
   const percent = unit?.trim() === '%' || value > 1
   return Math.min(1, Math.max(0, percent ? value / 100 : value))
-}
-
-/**
- * `Type/id` of a reference when it points to a resource of `type`, whatever its base URL or
- * version suffix; undefined for other types, contained (`#id`) and logical references.
- */
-export function referenceTo(reference: Reference | undefined, type: string): string | undefined {
-  const match = reference?.reference?.match(/(?:^|\/)([A-Za-z]+)\/([^/]+)(?:\/_history\/[^/]+)?$/)
-  return match && match[1] === type ? `${type}/${match[2]}` : undefined
-}
-
-/** True when `reference` points at the resource `type/id`, or at `#id` among contained ones. */
-export function refersTo(reference: Reference | undefined, type: string, id: string): boolean {
-  if (reference?.reference === `#${id}`) return true
-  return referenceTo(reference, type) === `${type}/${id}`
 }
 
 /** The sub-extension values of a complex extension, by url. */

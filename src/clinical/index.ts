@@ -21,7 +21,7 @@ export {
 } from './measure'
 export { readFinding, readFindings, parseLungRadsCategory } from './read-finding'
 export { readNoduleFacts, changeValues, solidnessValues, positionValues } from './read-nodule'
-export { reportIsUsable, latestReports, readModelInfo } from './reports'
+export { readModelInfo } from './reports'
 export * from './lung-rads-table'
 export * from './lung-rads'
 export * from './fleischner'

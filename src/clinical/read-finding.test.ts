@@ -364,20 +364,6 @@ describe('readFindings: tolerance', () => {
       ['unknown', 'Unnamed finding'],
     ])
   })
-
-  it('drops entered-in-error and cancelled Observations', () => {
-    const findings = readFindings(undefined, [
-      observation('ok'),
-      observation('eie', { status: 'entered-in-error' }),
-      observation('cancelled', { status: 'cancelled' }),
-    ])
-    expect(findings.map((f) => f.observationRef)).toEqual(['Observation/ok'])
-  })
-
-  it('gives no findings for a withdrawn report', () => {
-    expect(readFindings(report({ status: 'entered-in-error' }), [observation('o')])).toEqual([])
-    expect(readFindings(report({ status: 'cancelled' }), [observation('o')])).toEqual([])
-  })
 })
 
 describe('readFindings: which Observations belong to the report', () => {

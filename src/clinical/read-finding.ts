@@ -14,13 +14,12 @@ import {
   lobeOf,
   lungRadsFromRadlex,
 } from './codes'
+import { refKey, refersTo } from '../fhir/reference'
 import { findingKindNames, findingKindOf, recognizeKind } from './finding-kinds'
-import { bareUid, clip, codingsOf, quantityFraction, referenceTo, refersTo } from './fhir-values'
+import { bareUid, clip, codingsOf, quantityFraction } from './fhir-values'
 import { readNoduleFacts } from './read-nodule'
-import { readModelInfo, reportIsUsable } from './reports'
+import { readModelInfo } from './reports'
 import type { CodingRef, Finding, FindingKind, KeyImage, LungRadsCategory } from './types'
-
-const withdrawn = new Set(['entered-in-error', 'cancelled'])
 
 /** The contract's code for an atypical pulmonary cyst (the service's own system). */
 const atypicalCystCode = ['urn:imaging-cds:finding', 'atypical-lung-cyst'] as const
@@ -132,9 +131,8 @@ export function readFinding(observation: Observation, report?: DiagnosticReport)
     quantityFraction(certainty?.value, certainty?.code ?? certainty?.unit) ?? model.confidence
   const studyRef =
     [...(observation.derivedFrom ?? []), ...(observation.partOf ?? [])]
-      .map((r) => referenceTo(r, 'ImagingStudy'))
-      .find(Boolean) ??
-    report?.imagingStudy?.map((r) => referenceTo(r, 'ImagingStudy')).find(Boolean)
+      .map((r) => refKey(r, 'ImagingStudy'))
+      .find(Boolean) ?? report?.imagingStudy?.map((r) => refKey(r, 'ImagingStudy')).find(Boolean)
   const facts = kind === 'pulmonary-nodule' ? readNoduleFacts(observation, notes) : undefined
   // An atypical cyst is read with the nodules; its code alone says it is a cyst.
   const nodule =
@@ -185,14 +183,13 @@ const looksLikeFinding = (observation: Observation) =>
 
 /**
  * The findings of one AI report. With a report that lists results, exactly those Observations
- * (given or contained) are read; otherwise every imaging-looking one is. A withdrawn report gives
- * no findings; entered-in-error and cancelled Observations are skipped, duplicates read once.
+ * (given or contained) are read; otherwise every imaging-looking one is; duplicates are read once.
+ * Which reports and Observations are current was decided before (src/evidence/select.ts).
  */
 export function readFindings(
   report: DiagnosticReport | undefined,
   observations: Observation[]
 ): Finding[] {
-  if (report && !reportIsUsable(report)) return []
   const pool = [...observations, ...containedObservations(report)]
   const results = report?.result ?? []
   const chosen =
@@ -203,7 +200,7 @@ export function readFindings(
   const findings: Finding[] = []
   for (const observation of chosen) {
     const key = observation.id ?? observation
-    if (withdrawn.has(observation.status) || seen.has(key)) continue
+    if (seen.has(key)) continue
     seen.add(key)
     findings.push(readFinding(observation, report))
   }

@@ -5,13 +5,19 @@
  * what to show.
  */
 import type { Bundle } from 'fhir/r4'
-import { collectEvidence } from './evidence'
+import { gatherEvidence } from '../evidence'
 import { sanitizeResource } from '../fhir/shape'
 import { studyCards } from '../cards/study-card'
 import { orderSelectCards } from '../cards/order-select'
 import { patientViewCards } from '../cards/patient-view'
-import type { HookResult, ServiceHandler } from './types'
+import type { HookInput, HookResult, ServiceHandler } from './types'
 import type { IssuedCard } from '../cards/types'
+
+/** Where the evidence is gathered from; Endpoints matter when OHIF data sources are configured. */
+const sourceOf = (input: HookInput) => ({
+  ...input,
+  endpointsMatter: input.options.viewer.dataSources.length > 0,
+})
 
 const result = (built: IssuedCard[]): HookResult => ({
   cards: built.map((b) => b.card),
@@ -24,15 +30,21 @@ export const handlers: Record<string, ServiceHandler> = {
     required: ['study', 'reports', 'findings', 'orders'],
     async handle(input) {
       const context = input.context as {
+        patientId: string
         imagingStudyId: string
         diagnosticReportId?: string
         studyInstanceUid?: string
       }
-      const evidence = await collectEvidence(input, {
-        studyId: context.imagingStudyId,
-        ...(context.diagnosticReportId ? { reportId: context.diagnosticReportId } : {}),
-        ...(context.studyInstanceUid ? { studyInstanceUid: context.studyInstanceUid } : {}),
-      })
+      const evidence = await gatherEvidence(
+        sourceOf(input),
+        {
+          patientId: context.patientId,
+          studyId: context.imagingStudyId,
+          ...(context.diagnosticReportId ? { reportId: context.diagnosticReportId } : {}),
+          ...(context.studyInstanceUid ? { studyInstanceUid: context.studyInstanceUid } : {}),
+        },
+        input.options.clinical
+      )
       const study = evidence.studies[0]
       if (!study) {
         input.logger.warn('hook.study_not_found')
@@ -46,10 +58,18 @@ export const handlers: Record<string, ServiceHandler> = {
     context: 'order-select',
     required: ['studies', 'reports', 'findings', 'orders'],
     async handle(input) {
-      const context = input.context as { selections: string[]; draftOrders: unknown }
+      const context = input.context as {
+        patientId: string
+        selections: string[]
+        draftOrders: unknown
+      }
       // The draft orders come from the client like prefetch does: shape-check them the same way.
       const draftOrders = sanitizeResource(context.draftOrders) as Bundle | undefined
-      const evidence = await collectEvidence(input)
+      const evidence = await gatherEvidence(
+        sourceOf(input),
+        { patientId: context.patientId },
+        input.options.clinical
+      )
       return result(
         await orderSelectCards(evidence, draftOrders, context.selections, input.options)
       )
@@ -59,7 +79,13 @@ export const handlers: Record<string, ServiceHandler> = {
     context: 'patient-view',
     required: ['studies', 'reports', 'findings', 'orders'],
     async handle(input) {
-      return result(await patientViewCards(await collectEvidence(input), input.options))
+      const context = input.context as { patientId: string }
+      const evidence = await gatherEvidence(
+        sourceOf(input),
+        { patientId: context.patientId },
+        input.options.clinical
+      )
+      return result(await patientViewCards(evidence, input.options))
     },
   },
 }

@@ -9,7 +9,7 @@ import {
   serviceRequest,
   smoking,
   study,
-} from './test-builders'
+} from '../../test/support/fhir-builders'
 
 describe('assembleEvidence', () => {
   it('groups a report and its finding Observations under the study, with its Endpoint', () => {

@@ -1,7 +1,7 @@
 /**
- * @module cards/test-builders
+ * @module test/support/fhir-builders
  * Small builders of FHIR inputs shaped exactly as the input contract
- * (shared/reference/ai-findings-fhir.md), for the card tests. Test-only; not used by the service.
+ * (docs: hooks/imaging-study-complete.md and the FHIR shapes it lists), for the tests. Test-only; not used by the service.
  */
 import type {
   Bundle,
@@ -14,9 +14,9 @@ import type {
   Patient,
   ServiceRequest,
 } from 'fhir/r4'
-import { defaultClinicalConfig } from '../clinical/index'
-import { assembleEvidence, type EvidenceInput } from './evidence'
-import { defaultOrderCodes, type CardOptions } from './types'
+import { defaultClinicalConfig } from '../../src/clinical/index'
+import { buildEvidence, type GatheredResources } from '../../src/evidence'
+import { defaultOrderCodes, type CardOptions } from '../../src/cards/types'
 
 export const SNOMED = 'http://snomed.info/sct'
 export const RADLEX = 'http://radlex.org'
@@ -337,19 +337,28 @@ export function options(overrides: Partial<CardOptions> = {}): CardOptions {
   }
 }
 
-/** Evidence from partial input (everything else empty), with the default endpoint. */
-export function evidence(input: Partial<EvidenceInput>, config = defaultClinicalConfig) {
-  return assembleEvidence(
-    {
-      patient: patient(),
-      studies: [study()],
-      endpoints: [endpoint()],
-      reports: [],
-      observations: [],
-      smokingStatus: [],
-      serviceRequests: [],
-      ...input,
-    },
-    config
-  )
+/** Gathered resources from partial input (everything else empty), with the default endpoint. */
+export function gathered(input: Partial<GatheredResources> = {}): GatheredResources {
+  const all: GatheredResources = {
+    patient: patient(),
+    studies: [study()],
+    endpoints: [endpoint()],
+    reports: [],
+    observations: [],
+    smokingStatus: [],
+    serviceRequests: [],
+    conditions: [],
+    ...input,
+  }
+  if (!all.patient) delete all.patient
+  return all
+}
+
+/** Evidence of {@link PATIENT_ID} from partial input, through selection as in a hook call. */
+export function evidence(
+  input: Partial<GatheredResources>,
+  config = defaultClinicalConfig,
+  scope: { studyId?: string; reportId?: string } = {}
+) {
+  return buildEvidence(gathered(input), { patientId: PATIENT_ID, ...scope }, config)
 }

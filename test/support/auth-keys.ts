@@ -1,10 +1,10 @@
 /**
- * @module auth/test-utils
+ * @module test/support/auth-keys
  * Helpers for the auth tests: throwaway key pairs, tokens with any header or claim changed, and a
  * JWKS server played by an injected fetch. Test code only.
  */
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
-import { createLogger } from '../log'
+import { createLogger } from '../../src/log'
 
 export const PUBLIC_URL = 'https://cds.example.org'
 export const ISS = 'https://ehr.example.org'

@@ -1,0 +1,97 @@
+/**
+ * @module evidence/ownership
+ * Data of one patient never reaches another's cards. Every gathered resource must name the hook's
+ * patient (`subject` or `patient`, whatever the reference's base URL) or it is dropped; so are the
+ * resources contained in a kept one that name someone else (a contained resource without a
+ * subject is the container's). Resource types that hold no patient data (Endpoint, an unassigned
+ * Device) need no subject. A patient-data resource that names nobody is dropped too: nothing says
+ * it is this patient's, and a card may say less about data it cannot place, never show another
+ * person's finding. Dropped resources are logged by `Type/id` only.
+ */
+import type { Reference, Resource } from 'fhir/r4'
+import { keyOf, refKey } from '../fhir/reference'
+import type { Logger } from '../log'
+import type { GatheredResources } from './types'
+
+/** Types that hold a patient's clinical data and must name the patient. */
+const PATIENT_DATA: ReadonlySet<string> = new Set([
+  'ImagingStudy',
+  'DiagnosticReport',
+  'Observation',
+  'ServiceRequest',
+  'Condition',
+  'Procedure',
+  'Encounter',
+])
+
+/** Most dropped ids named in the log line; the count says how many there were. */
+const MAX_LOGGED_IDS = 20
+
+type Verdict = 'own' | 'other' | 'unplaced'
+
+/** Whose a resource is, by its own fields only (contained resources are looked at separately). */
+function verdict(resource: Resource, patientRef: string): Verdict {
+  if (resource.resourceType === 'Patient') return keyOf(resource) === patientRef ? 'own' : 'other'
+  const named = resource as { subject?: Reference; patient?: Reference }
+  const refs = [named.subject, named.patient].filter((r): r is Reference => !!r)
+  if (refs.length === 0) return PATIENT_DATA.has(resource.resourceType) ? 'unplaced' : 'own'
+  return refs.every((r) => refKey(r, 'Patient') === patientRef) ? 'own' : 'other'
+}
+
+/** The resource without the contained resources of another patient (a copy only if any go). */
+function withoutOthersContained<T extends Resource>(
+  resource: T,
+  patientRef: string,
+  dropped: string[]
+): T {
+  const contained = (resource as { contained?: Resource[] }).contained
+  if (!contained?.length) return resource
+  const kept = contained.filter((c) => {
+    const named = c as { subject?: Reference; patient?: Reference }
+    const mine = !named.subject && !named.patient && c.resourceType !== 'Patient'
+    if (mine || verdict(c, patientRef) === 'own') return true
+    dropped.push(`${keyOf(resource) ?? resource.resourceType}#${c.id ?? ''}`)
+    return false
+  })
+  return kept.length === contained.length ? resource : { ...resource, contained: kept }
+}
+
+/**
+ * Only what belongs to `patientId`, from every field of the gathered resources. Pure apart from
+ * one warning log line naming what was dropped.
+ */
+export function ownResources(
+  gathered: GatheredResources,
+  patientId: string,
+  logger?: Logger
+): GatheredResources {
+  const patientRef = `Patient/${patientId}`
+  const dropped: string[] = []
+  const keep = <T extends Resource>(resource: T): T | undefined => {
+    if (verdict(resource, patientRef) !== 'own') {
+      dropped.push(keyOf(resource) ?? resource.resourceType)
+      return undefined
+    }
+    return withoutOthersContained(resource, patientRef, dropped)
+  }
+  const all = <T extends Resource>(resources: T[]): T[] => resources.flatMap((r) => keep(r) ?? [])
+  const patient = gathered.patient && keep(gathered.patient)
+  // Every field, typed: a field added to GatheredResources fails to compile until it is checked here.
+  const own: GatheredResources = {
+    ...(patient ? { patient } : {}),
+    studies: all(gathered.studies),
+    endpoints: all(gathered.endpoints),
+    reports: all(gathered.reports),
+    observations: all(gathered.observations),
+    smokingStatus: all(gathered.smokingStatus),
+    serviceRequests: all(gathered.serviceRequests),
+    conditions: all(gathered.conditions),
+  }
+  if (dropped.length > 0) {
+    logger?.warn('evidence.not_this_patient', {
+      dropped: dropped.length,
+      refs: dropped.slice(0, MAX_LOGGED_IDS).join(','),
+    })
+  }
+  return own
+}
