@@ -77,9 +77,13 @@ function sameProducer(a: ReportFacts, b: ReportFacts): boolean {
   return !a.name && !b.name && a.devices.length === 0 && b.devices.length === 0
 }
 
+/** The statuses a report of `status` replaces; none for a status FHIR does not define. */
+const replacedBy = (status: string): readonly string[] =>
+  Object.hasOwn(REPLACES, status) ? REPLACES[status as ReportStatus] : []
+
 function replaces(newer: ReportFacts, older: ReportFacts): boolean {
   if (newer === older || !(newer.issued > older.issued)) return false
-  return REPLACES[newer.report.status].includes(older.report.status) && sameProducer(newer, older)
+  return replacedBy(newer.report.status).includes(older.report.status) && sameProducer(newer, older)
 }
 
 /**
@@ -89,6 +93,6 @@ function replaces(newer: ReportFacts, older: ReportFacts): boolean {
 export function currentReports(reports: readonly DiagnosticReport[]): DiagnosticReport[] {
   const facts = reports.filter((r) => !isWithdrawn(r)).map(reportFacts)
   // Only statuses that replace something can replace: few per study, so pairs stay few.
-  const replacing = facts.filter((f) => REPLACES[f.report.status].length > 0)
+  const replacing = facts.filter((f) => replacedBy(f.report.status).length > 0)
   return facts.filter((f) => !replacing.some((newer) => replaces(newer, f))).map((f) => f.report)
 }

@@ -6,7 +6,8 @@
  * subject is the container's). Resource types that hold no patient data (Endpoint, an unassigned
  * Device) need no subject. A patient-data resource that names nobody is dropped too: nothing says
  * it is this patient's, and a card may say less about data it cannot place, never show another
- * person's finding. Dropped resources are logged by `Type/id` only.
+ * person's finding. Dropped resources are logged by type and a fingerprint of their id only (an id
+ * can itself identify a patient; the fingerprint lets an operator who holds an id find its line).
  */
 import type { Reference, Resource } from 'fhir/r4'
 import { keyOf, refKey } from '../fhir/reference'
@@ -24,8 +25,22 @@ const PATIENT_DATA: ReadonlySet<string> = new Set([
   'Encounter',
 ])
 
-/** Most dropped ids named in the log line; the count says how many there were. */
+/** Most dropped resources named in the log line; the count says how many there were. */
 const MAX_LOGGED_IDS = 20
+
+/**
+ * `Type#xxxxxxxx`: the type and an FNV-1a hash of the resource's `Type/id` (or of its container's
+ * key and `#id` for a contained one). Not a secret, not reversible from the log alone.
+ */
+export function fingerprint(key: string): string {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  const type = key.match(/^[A-Za-z]+/)?.[0] ?? 'Resource'
+  return `${type}#${(hash >>> 0).toString(16).padStart(8, '0')}`
+}
 
 type Verdict = 'own' | 'other' | 'unplaced'
 
@@ -90,7 +105,7 @@ export function ownResources(
   if (dropped.length > 0) {
     logger?.warn('evidence.not_this_patient', {
       dropped: dropped.length,
-      refs: dropped.slice(0, MAX_LOGGED_IDS).join(','),
+      refs: dropped.slice(0, MAX_LOGGED_IDS).map(fingerprint).join(','),
     })
   }
   return own

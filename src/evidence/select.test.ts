@@ -5,6 +5,7 @@
 import type { Observation } from 'fhir/r4'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../log'
+import { fingerprint } from './ownership'
 import { selectEvidence } from './select'
 import {
   PATIENT_ID,
@@ -24,7 +25,7 @@ const observationIds = (s: ReturnType<typeof selectEvidence>) =>
   ])
 
 describe('ownership', () => {
-  it('drops resources of another patient, or of nobody, and logs them by id only', () => {
+  it('drops resources of another patient, or of nobody, and logs them by fingerprint only', () => {
     const lines: string[] = []
     const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) })
     const nameless: Observation = { ...nodule({ id: 'nameless', mean: 9 }) }
@@ -49,9 +50,17 @@ describe('ownership', () => {
     const line = JSON.parse(lines[0]!) as Record<string, unknown>
     expect(line).toMatchObject({ event: 'evidence.not_this_patient', dropped: 4 })
     expect(line.refs).toBe(
-      'DiagnosticReport/dr-x,Observation/x,Observation/nameless,Observation/smoking-never'
+      [
+        'DiagnosticReport/dr-x',
+        'Observation/x',
+        'Observation/nameless',
+        'Observation/smoking-never',
+      ]
+        .map(fingerprint)
+        .join(',')
     )
-    expect(lines[0]).not.toContain('Patient/other')
+    expect(line.refs).toMatch(/^DiagnosticReport#[0-9a-f]{8},Observation#[0-9a-f]{8},/)
+    expect(lines[0]).not.toMatch(/other|dr-x|nameless|smoking-never/)
   })
 
   it('matches the patient whatever the reference’s base URL', () => {
