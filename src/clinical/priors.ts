@@ -7,7 +7,7 @@
  * another patient, never round a loop.
  */
 import type { Observation } from 'fhir/r4'
-import { referenceTo } from './fhir-values'
+import { refKey } from '../fhir/reference'
 import { readFinding } from './read-finding'
 import type { PriorMeasurement } from './types'
 
@@ -17,7 +17,7 @@ export const MAX_PRIOR_DEPTH = 5
 /** `Observation/{id}` references in an Observation's derivedFrom: its linked prior findings. */
 export function priorRefs(observation: Observation): string[] {
   return (observation.derivedFrom ?? [])
-    .map((r) => referenceTo(r, 'Observation'))
+    .map((r) => refKey(r, 'Observation'))
     .filter((r): r is string => !!r)
 }
 
@@ -43,7 +43,7 @@ export function priorChain(
     seen.add(ref)
     const prior = pool.get(ref)
     if (!prior) break
-    if (!patientRef || referenceTo(prior.subject, 'Patient') !== patientRef) break
+    if (!patientRef || refKey(prior.subject, 'Patient') !== patientRef) break
     next = priorRefs(prior)
     if (voided.has(prior.status)) continue
     const finding = readFinding(prior)
