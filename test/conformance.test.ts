@@ -270,3 +270,36 @@ describe('extension, wherever the spec allows it', () => {
     assertValidDiscovery({ services })
   })
 })
+
+describe('lenient where the spec is silent, strict where the service reads', () => {
+  const prefetched = () => studyRequest(CANONICAL)
+
+  it('accepts any JSON in fhirAuthorization fields it never reads, and in extension', async () => {
+    const h = await createHarness()
+    const strict = await (await h.call(FINDINGS, prefetched())).json()
+    for (const odd of [
+      { expires_in: '300' },
+      { expires_in: 300.5, token_type: 'bearer', scope: ['patient/*.read'] },
+      { subject: { id: 'imaging-cds' }, patient: 42, token_type: 'DPoP' },
+    ]) {
+      const body = prefetched()
+      body.fhirAuthorization = { ...body.fhirAuthorization, ...odd }
+      const res = await h.call(FINDINGS, { ...body, extension: ['not', 'an', 'object'] })
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual(strict)
+    }
+  })
+
+  it.each([
+    [{ fhirAuthorization: { token_type: 'Bearer' } }, 'fhirAuthorization.access_token'],
+    [{ fhirAuthorization: { access_token: 'tok\nen' } }, 'fhirAuthorization.access_token'],
+    [{ fhirServer: 'ftp://fhir.test/r4' }, 'fhirServer'],
+    [{ hookInstance: 7 }, 'hookInstance'],
+    [{ context: { patientId: '../Patient', imagingStudyId: 's1' } }, 'context.patientId'],
+  ])('refuses a field it reads when malformed, with a 400 naming it (%j)', async (over, path) => {
+    const h = await createHarness()
+    const res = await h.call(FINDINGS, { ...prefetched(), ...over })
+    expect(res.status).toBe(400)
+    expect(await res.text()).toContain(`${path}: `)
+  })
+})
