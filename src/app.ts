@@ -26,7 +26,7 @@ import { cdsAuth } from './auth/middleware'
 import { createJwtVerifier, type Caller } from './auth/verify'
 import { createMemoryReplayStore, type ReplayStore } from './auth/replay'
 import { createMemoryFeedbackSink, type FeedbackItem, type FeedbackSink } from './feedback'
-import { validateFeedbackRequest } from './protocol/validate'
+import { checkFeedbackEntries } from './protocol/validate'
 import { listIssues } from './protocol/request'
 import { defaultOrderCodes, type CardOptions } from './cards/types'
 import { defaultClinicalConfig } from './clinical'
@@ -240,12 +240,20 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
       observer.feedback(service.id, 'rejected', rejected)
       throw badRequest(`Invalid feedback: at most ${MAX_FEEDBACK_ITEMS} entries in one call`)
     }
-    const checked = validateFeedbackRequest(body)
+    // Entry by entry: valid entries are stored, the answer names the refused ones and why, and
+    // only a call with no valid entry at all is a 400.
+    const checked = checkFeedbackEntries(body)
     if (!checked.ok) {
       observer.feedback(service.id, 'rejected', rejected)
       throw badRequest(`Invalid feedback: ${listIssues(checked.errors)}`)
     }
-    const items = (body as { feedback: FeedbackItem[] }).feedback
+    const { valid, refused } = checked
+    if (refused.length > 0) observer.feedback(service.id, 'rejected', refused.length)
+    if (valid.length === 0) {
+      const reasons = refused.map((r) => r.reason)
+      throw badRequest(`Invalid feedback: no valid entry: ${listIssues(reasons)}`)
+    }
+    const items = valid as FeedbackItem[]
     let outcome: { stored: number; duplicates: number }
     try {
       outcome = await feedbackSink.record(service.id, items)
@@ -255,7 +263,7 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     }
     observer.feedback(service.id, 'stored', outcome.stored)
     observer.feedback(service.id, 'duplicate', outcome.duplicates)
-    return c.json({})
+    return c.json(refused.length > 0 ? { refused } : {})
   })
 
   // Answered here rather than thrown: a throw from the not-found handler would skip the request

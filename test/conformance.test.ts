@@ -303,3 +303,77 @@ describe('lenient where the spec is silent, strict where the service reads', () 
     expect(await res.text()).toContain(`${path}: `)
   })
 })
+
+describe('feedback, validated entry by entry', () => {
+  const FEEDBACK = '/cds-services/imaging-ai-findings/feedback'
+  const at = '2026-11-29T10:05:31Z'
+  const card = (n: number) => `0b7e3c8a-3f55-5a3c-9e1f-2c3d4e5f6a${String(n).padStart(2, '0')}`
+  const overridden = (n: number, extra: Record<string, unknown> = {}) => ({
+    card: card(n),
+    outcome: 'overridden',
+    outcomeTimestamp: at,
+    ...extra,
+  })
+  const stored = (h: Awaited<ReturnType<typeof createHarness>>) =>
+    h.logs.filter((l) => l.includes('"feedback.outcome"')).map((l) => JSON.parse(l).card as string)
+
+  it('stores the valid entries and says which were refused and why', async () => {
+    const h = await createHarness()
+    const res = await h.call(FEEDBACK, {
+      feedback: [
+        overridden(1),
+        overridden(2, { outcomeTimestamp: '2026-11-29 10:05' }),
+        { card: card(3), outcome: 'accepted', outcomeTimestamp: at },
+        'not an entry',
+        overridden(5, { overrideReason: { reason: { code: 'x', system: 'urn:x' } } }),
+      ],
+    })
+    expect(res.status).toBe(200)
+    const { refused } = (await res.json()) as { refused: { index: number; reason: string }[] }
+    expect(refused.map((r) => r.index)).toEqual([1, 2, 3])
+    expect(refused[0]).toMatchObject({ card: card(2) })
+    expect(refused[0]!.reason).toMatch(/^feedback\[1\]\.outcomeTimestamp: .*RFC 3339/)
+    expect(refused[1]!.reason).toContain('feedback[2].acceptedSuggestions: required')
+    expect(refused[2]).not.toHaveProperty('card')
+    expect(stored(h)).toEqual([card(1), card(5)])
+  })
+
+  it('answers {} when every entry is stored, and 400 only when none is valid', async () => {
+    const h = await createHarness()
+    expect(await (await h.call(FEEDBACK, { feedback: [overridden(1)] })).json()).toEqual({})
+    const none = await h.call(FEEDBACK, {
+      feedback: [overridden(2, { outcome: 'ignored' }), overridden(3, { card: 7 })],
+    })
+    expect(none.status).toBe(400)
+    const text = await none.text()
+    expect(text).toContain('no valid entry')
+    expect(text).toContain('feedback[0].outcome')
+    expect(text).toContain('feedback[1].card')
+    for (const body of [{}, { feedback: [] }, { feedback: 'x' }, []])
+      expect((await h.call(FEEDBACK, body)).status).toBe(400)
+  })
+
+  it('accepts acceptedSuggestions: [] on an override and an empty userComment', async () => {
+    const h = await createHarness()
+    const res = await h.call(FEEDBACK, {
+      feedback: [
+        overridden(1, { acceptedSuggestions: [] }),
+        overridden(2, { overrideReason: { userComment: '' } }),
+        overridden(3, {
+          overrideReason: { reason: { code: 'x', system: 'urn:x' }, userComment: '' },
+        }),
+      ],
+    })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({})
+    expect(stored(h)).toEqual([card(1), card(2), card(3)])
+    // Still refused: suggestions accepted on an override, and an acceptance of nothing.
+    const contradictory = await h.call(FEEDBACK, {
+      feedback: [
+        overridden(4, { acceptedSuggestions: [{ id: 'a' }] }),
+        { card: card(5), outcome: 'accepted', acceptedSuggestions: [], outcomeTimestamp: at },
+      ],
+    })
+    expect(contradictory.status).toBe(400)
+  })
+})

@@ -414,7 +414,8 @@ export const OverrideReasonSchema = z
   .looseObject({
     // The sandbox drops `display` when it echoes the chosen reason (§3.7).
     reason: z.looseObject({ system: uri, code: nonEmpty, display: nonEmpty.optional() }).optional(),
-    userComment: nonEmpty.optional(),
+    // Never stored, only whether there is one: an empty comment is no comment, not an error.
+    userComment: z.string().optional(),
   })
   .superRefine(
     onRecord((value, ctx) => {
@@ -429,20 +430,21 @@ export const FeedbackSchema = z
   .looseObject({
     card: nonEmpty,
     outcome: z.enum(['accepted', 'overridden']),
-    acceptedSuggestions: z
-      .array(z.looseObject({ id: nonEmpty }))
-      .min(1, 'must list at least one accepted suggestion')
-      .optional(),
+    acceptedSuggestions: z.array(z.looseObject({ id: nonEmpty })).optional(),
     overrideReason: OverrideReasonSchema.optional(),
     outcomeTimestamp: UtcTimestampSchema,
   })
   .superRefine(
     onRecord((fb, ctx) => {
       const { outcome, acceptedSuggestions, overrideReason } = fb
+      const accepted = Array.isArray(acceptedSuggestions) ? acceptedSuggestions.length : 0
       if (outcome === 'accepted' && acceptedSuggestions === undefined)
         issue(ctx, ['acceptedSuggestions'], 'required when outcome is accepted (cds-fb-2)')
-      // Contradictory reports would skew the acceptance metrics, so they are refused.
-      if (outcome === 'overridden' && acceptedSuggestions !== undefined)
+      else if (outcome === 'accepted' && Array.isArray(acceptedSuggestions) && accepted === 0)
+        issue(ctx, ['acceptedSuggestions'], 'must list at least one accepted suggestion')
+      // Contradictory reports would skew the acceptance metrics, so they are refused; an empty
+      // list on an override says nothing was accepted, which is so.
+      if (outcome === 'overridden' && accepted > 0)
         issue(ctx, ['acceptedSuggestions'], 'only allowed when outcome is accepted')
       if (outcome === 'accepted' && overrideReason !== undefined)
         issue(ctx, ['overrideReason'], 'only allowed when outcome is overridden')
@@ -452,6 +454,23 @@ export const FeedbackSchema = z
 
 export const FeedbackRequestSchema = z.looseObject({
   feedback: z.array(FeedbackSchema).min(1, 'must contain at least one feedback entry'),
+})
+
+/**
+ * Our answer to feedback (the spec defines none, F4): `{}` when every entry was stored, else the
+ * entries refused, each with its index in `feedback` and why.
+ */
+export const FeedbackAnswerSchema = z.strictObject({
+  refused: z
+    .array(
+      z.strictObject({
+        index: z.number().int().min(0),
+        card: nonEmpty.optional(),
+        reason: nonEmpty,
+      })
+    )
+    .min(1)
+    .optional(),
 })
 
 // ---------------------------------------------------------------------------------------------
@@ -520,4 +539,5 @@ export type Card = z.infer<typeof CardSchema>
 export type CdsResponseBody = z.infer<typeof CdsResponseSchema>
 export type DiscoveryBody = z.infer<typeof DiscoveryResponseSchema>
 export type FeedbackRequestBody = z.infer<typeof FeedbackRequestSchema>
+export type FeedbackAnswer = z.infer<typeof FeedbackAnswerSchema>
 export type OperationOutcomeBody = z.infer<typeof OperationOutcomeSchema>

@@ -652,6 +652,8 @@ describe('expectValidResponse', () => {
     await expect(expectValidResponse(json({ error: 'x' }, 400), 'feedback')).rejects.toThrow(
       /resourceType: required/
     )
-    await expect(expectValidResponse(json({ ok: true }), 'feedback')).rejects.toThrow(/empty or/)
+    await expect(expectValidResponse(json({ ok: true }), 'feedback')).rejects.toThrow(
+      /empty, {} or/
+    )
   })
 })

@@ -5,11 +5,14 @@
  * `""`, `[]`, `{}` anywhere), and reports every problem as `"path: message"` in one pass.
  * Tests run it over every response; it has no Node dependencies, so it also runs on Workers.
  */
-import type { z } from 'zod'
+import * as z from 'zod'
+import { listIssues } from './request'
 import {
   CdsResponseSchema,
   DiscoveryResponseSchema,
+  FeedbackAnswerSchema,
   FeedbackRequestSchema,
+  FeedbackSchema,
   OperationOutcomeSchema,
   type CdsResponseBody,
   type DiscoveryBody,
@@ -74,7 +77,7 @@ const errorMap = (iss: { code?: string; input?: unknown }) =>
 function run(
   schema: z.ZodType,
   body: unknown,
-  options: { j2: boolean; allowEmptyTopLevel?: readonly string[] }
+  options: { j2: boolean; allowEmptyTopLevel?: readonly string[]; at?: Path }
 ): ValidationResult {
   const empties = options.j2 ? findEmptyValues(body, options.allowEmptyTopLevel) : []
   const parsed = schema.safeParse(body, { error: errorMap })
@@ -86,7 +89,10 @@ function run(
         .map((i) => ({ path: i.path, message: i.message }))
   problems.push(...empties)
   if (problems.length === 0) return { ok: true }
-  const errors = [...new Set(problems.map((p) => `${formatPath(p.path)}: ${p.message}`))]
+  const at = options.at ?? []
+  const errors = [
+    ...new Set(problems.map((p) => `${formatPath([...at, ...p.path])}: ${p.message}`)),
+  ]
   return { ok: false, errors }
 }
 
@@ -106,6 +112,51 @@ export function validateDiscovery(body: unknown): ValidationResult {
  */
 export function validateFeedbackRequest(body: unknown): ValidationResult {
   return run(FeedbackRequestSchema, body, { j2: false })
+}
+
+/** A feedback entry the service refused: its index in `feedback`, its card when named, and why. */
+export interface RefusedFeedback {
+  index: number
+  card?: string
+  reason: string
+}
+
+const FeedbackEnvelopeSchema = z.looseObject({
+  feedback: z.array(z.unknown()).min(1, 'must contain at least one feedback entry'),
+})
+
+/**
+ * Checks a feedback request entry by entry (§2.8): the body must be `{ "feedback": [...] }` with
+ * at least one entry (else `ok: false`); then each entry is checked alone, so one malformed entry
+ * does not cost the others theirs. `reason` lists the entry's problems with their paths
+ * (`feedback[1].outcomeTimestamp: ...`), at most {@link MAX_LISTED_ISSUES} of them.
+ */
+export function checkFeedbackEntries(
+  body: unknown
+): { ok: false; errors: string[] } | { ok: true; valid: unknown[]; refused: RefusedFeedback[] } {
+  const envelope = run(FeedbackEnvelopeSchema, body, { j2: false })
+  if (!envelope.ok) return envelope
+  const valid: unknown[] = []
+  const refused: RefusedFeedback[] = []
+  ;(body as { feedback: unknown[] }).feedback.forEach((entry, index) => {
+    const checked = run(FeedbackSchema, entry, { j2: false, at: ['feedback', index] })
+    if (checked.ok) {
+      valid.push(entry)
+    } else {
+      const card = (entry as { card?: unknown } | null)?.card
+      refused.push({
+        index,
+        ...(typeof card === 'string' && card.trim() !== '' ? { card } : {}),
+        reason: listIssues(checked.errors),
+      })
+    }
+  })
+  return { ok: true, valid, refused }
+}
+
+/** Our answer to a feedback request: `{}` or the refused entries (F4 leaves it to us). */
+export function validateFeedbackAnswer(body: unknown): ValidationResult {
+  return run(FeedbackAnswerSchema, body, { j2: false })
 }
 
 /** The OperationOutcome body of a non-2xx response (§2.11), with J2 (it is our output). */

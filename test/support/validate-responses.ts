@@ -9,6 +9,7 @@ import {
   validateDiscovery,
   validateOperationOutcome,
   type ValidationResult,
+  validateFeedbackAnswer,
 } from '../../src/protocol/validate'
 
 export type ResponseKind = 'discovery' | 'service' | 'feedback'
@@ -20,7 +21,7 @@ const JSON_CONTENT_TYPE = /^application\/(?:fhir\+)?json\s*(?:;|$)/i
  * empty) so the caller can go on asserting on it.
  *
  * - discovery / service, 2xx: status 200, JSON Content-Type, a valid discovery / service body.
- * - feedback, 2xx: the spec defines no body (F4); ours is empty or `{}`.
+ * - feedback, 2xx: the spec defines no body (F4); ours is empty, `{}`, or the refused entries.
  * - any kind, non-2xx: JSON Content-Type and a valid OperationOutcome.
  */
 export async function expectValidResponse(res: Response, kind: ResponseKind): Promise<unknown> {
@@ -59,13 +60,11 @@ export async function expectValidResponse(res: Response, kind: ResponseKind): Pr
     if (text.length === 0) errors.push('body: a non-2xx response needs an OperationOutcome body')
     else if (body !== undefined) add(validateOperationOutcome(body))
   } else if (kind === 'feedback') {
-    const isEmptyObject =
-      typeof body === 'object' &&
-      body !== null &&
-      !Array.isArray(body) &&
-      Object.keys(body).length === 0
-    if (text.length > 0 && !isEmptyObject)
-      errors.push(`body: a feedback response is empty or {}, got ${text.slice(0, 200)}`)
+    const isAnswer = body !== undefined && validateFeedbackAnswer(body).ok
+    if (text.length > 0 && !isAnswer)
+      errors.push(
+        `body: a feedback response is empty, {} or {"refused": [...]}, got ${text.slice(0, 200)}`
+      )
   } else {
     if (res.status !== 200) errors.push(`status: expected 200, got ${res.status}`)
     requireJsonContentType()
