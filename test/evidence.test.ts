@@ -124,3 +124,60 @@ describe('card uuids', () => {
     )
   })
 })
+
+/** An active Condition of the patient, coded in ICD-10-CM. */
+const condition = (code: string, display: string): Resource =>
+  ({
+    resourceType: 'Condition',
+    id: `cond-${code.replace('.', '')}`,
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    clinicalStatus: {
+      coding: [
+        { system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' },
+      ],
+    },
+    code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code, display }] },
+  }) as Resource
+
+/** A prior measurement of the nodule `obs-1`, on an earlier study, linked by derivedFrom. */
+function withPrior(prior: { mean: number; subject?: string }): Resource[] {
+  const earlier = study({ id: 'study-0', started: '2025-03-10T10:00:00Z' })
+  // No imaging category: the patient's findings search misses it, so it must be read by id.
+  const { category: _category, ...priorFinding } = {
+    ...nodule({ id: 'obs-prior', studyId: 'study-0', mean: prior.mean }),
+    status: 'final' as const,
+    effectiveDateTime: '2025-03-10T10:00:00Z',
+    subject: { reference: prior.subject ?? `Patient/${PATIENT_ID}` },
+  }
+  const current = nodule({ mean: 7, change: 'stable' })
+  current.derivedFrom = [...(current.derivedFrom ?? []), { reference: 'Observation/obs-prior' }]
+  return [earlier, priorFinding as Resource, report(), current]
+}
+
+describe.each(['prefetch', 'fetch'] as const)('guideline facts gathered with %s', (mode) => {
+  it('an active malignancy (conditions prefetch key) means no Fleischner interval, and says why', async () => {
+    const resources = [
+      ...base().map((r) =>
+        r.resourceType === 'ImagingStudy' ? study({ procedure: 'ct-chest' }) : r
+      ),
+      report(),
+      nodule({ mean: 7 }),
+      condition('C34.11', 'Malignant neoplasm of upper lobe, right bronchus or lung'),
+    ]
+    const text = JSON.stringify(await call('imaging-ai-findings', resources, mode))
+    expect(text).toContain('Fleischner 2017 does not apply to patients with a known malignancy')
+    expect(text).not.toMatch(/"resourceType":"ServiceRequest"/)
+  })
+
+  it('growth is computed from a prior read by id: 5 -> 7 mm in a year is 4A, not the AI’s "stable"', async () => {
+    const cards = await call('imaging-ai-findings', [...base(), ...withPrior({ mean: 5 })], mode)
+    expect(cards).toHaveLength(1)
+    expect(cards[0]!.summary).toContain('4A')
+  })
+
+  it('a prior of another patient is never used', async () => {
+    const resources = [...base(), ...withPrior({ mean: 5, subject: 'Patient/other' })]
+    const cards = await call('imaging-ai-findings', resources, mode)
+    expect(cards.map((c) => c.summary).join(' ')).not.toContain('4A')
+  })
+})

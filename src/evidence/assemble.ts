@@ -10,13 +10,17 @@ import {
   ageInYears,
   assess,
   defaultClinicalConfig,
+  fleischnerScope,
   isScreeningStudy,
   multipleNoduleCount,
+  priorChain,
   readFindings,
   smokingRisk as readSmokingRisk,
   type ClinicalConfig,
+  type ScopeFinding,
 } from '../clinical/index'
 import type { Finding } from '../clinical/types'
+import { keyOf } from '../fhir/reference'
 import { datePart, studyInstanceUid } from '../fhir/datatypes'
 import type { Selection, StudySelection } from './select'
 import type { EvidenceScope, PatientEvidence, StudyEvidence } from './types'
@@ -31,9 +35,24 @@ export function assembleEvidence(
 ): PatientEvidence {
   const { own } = selection
   const risk = readSmokingRisk(own.smokingStatus)
-  const studies = selection.studies.map((s) =>
-    assembleStudy(s, scope, own.patient?.birthDate, risk, config)
-  )
+  const patientFacts: PatientFacts = {
+    ...(own.patient?.birthDate && { birthDate: own.patient.birthDate }),
+    risk,
+    // Fleischner's scope, from the active Conditions (clinical/conditions.ts).
+    ...(() => {
+      const excluded = fleischnerScope(own.conditions)
+      return excluded ? { excluded } : {}
+    })(),
+    // Every Observation of this patient by `Observation/{id}`: the pool prior chains are read from.
+    pool: new Map(
+      [...own.observations, ...own.priors].flatMap((o) => {
+        const key = keyOf(o)
+        return key ? [[key, o] as const] : []
+      })
+    ),
+    patientRef: `Patient/${scope.patientId}`,
+  }
+  const studies = selection.studies.map((s) => assembleStudy(s, scope, patientFacts, config))
   studies.sort((a, b) => (b.studyDate ?? '').localeCompare(a.studyDate ?? ''))
   return {
     ...(own.patient ? { patient: own.patient } : {}),
@@ -45,13 +64,22 @@ export function assembleEvidence(
   }
 }
 
+/** What assessing any of the patient's studies needs from the patient's own resources. */
+interface PatientFacts {
+  birthDate?: string
+  risk: PatientEvidence['smokingRisk']
+  excluded?: ScopeFinding
+  pool: ReadonlyMap<string, Observation>
+  patientRef: string
+}
+
 function assembleStudy(
   selected: StudySelection,
   scope: EvidenceScope,
-  birthDate: string | undefined,
-  risk: PatientEvidence['smokingRisk'],
+  patient: PatientFacts,
   config: ClinicalConfig
 ): StudyEvidence {
+  const { birthDate, risk } = patient
   const study = withStudyUid(selected.study, scope.studyInstanceUid)
   const reports = selected.reports.map((r) => r.report)
   const findings = dedupeFindings([
@@ -61,7 +89,7 @@ function assembleStudy(
       selected.unlisted,
       reports.find((r) => !r.result?.length)
     ),
-  ])
+  ]).map((f) => withPriors(f, patient))
   const containedFindings = findings
     .filter((f) =>
       reports.some((r) => r.contained?.some((c) => `Observation/${c.id}` === f.observationRef))
@@ -75,7 +103,17 @@ function assembleStudy(
   const patientAgeYears = birthDate && studyDate ? ageInYears(birthDate, studyDate) : undefined
   const noduleCount = multipleNoduleCount(findings)
   const assessments = findings.map((f) =>
-    assess(f, { screening, patientAgeYears, smokingRisk: risk, noduleCount }, config)
+    assess(
+      f,
+      {
+        screening,
+        patientAgeYears,
+        smokingRisk: risk,
+        noduleCount,
+        ...(patient.excluded && { scope: patient.excluded }),
+      },
+      config
+    )
   )
   const key = study.id ? `ImagingStudy/${study.id}` : undefined
   const uid = studyInstanceUid(study)
@@ -92,6 +130,14 @@ function assembleStudy(
     screening,
     ...(studyDate ? { studyDate } : {}),
   }
+}
+
+/** A nodule finding with the prior measurements its Observation links (clinical/priors.ts). */
+function withPriors(finding: Finding, patient: PatientFacts): Finding {
+  const observation = patient.pool.get(finding.observationRef)
+  if (!finding.nodule || !observation) return finding
+  const priors = priorChain(observation, patient.pool, patient.patientRef)
+  return priors.length > 0 ? { ...finding, priors } : finding
 }
 
 function readUnlisted(unlisted: Observation[], report: DiagnosticReport | undefined): Finding[] {

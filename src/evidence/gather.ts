@@ -5,15 +5,18 @@
  * express, in parallel rounds, each only for what is not at hand and never fatal (a resource that
  * cannot be read is left out and the card says less):
  * 1. the report the event names (`diagnosticReportId`), when the search did not return it;
- * 2. the Observations the study's reports list, each study's Endpoint and its basedOn orders.
+ * 2. the Observations the study's reports list, each study's Endpoint and its basedOn orders;
+ * 3. the prior finding Observations the findings name through `derivedFrom` (a nodule's earlier
+ *    measurements), one round per step back along the chain, at most {@link MAX_PRIOR_DEPTH}.
  * Reads follow only relative references (src/fhir/reference.ts), and only those of resources that
  * name the hook's patient: another patient's report never causes a read.
  */
-import type { FhirResource, ImagingStudy } from 'fhir/r4'
+import type { FhirResource, ImagingStudy, Observation } from 'fhir/r4'
 import type { FhirClient } from '../fhir/client'
 import { keyOf, readableRefs, refKey } from '../fhir/reference'
 import type { Logger } from '../log'
 import { resourcesOf, type PrefetchValue } from '../prefetch'
+import { MAX_PRIOR_DEPTH } from '../clinical/priors'
 import { isWithdrawn } from './currency'
 import type { EvidenceScope, GatheredResources } from './types'
 
@@ -106,17 +109,51 @@ export async function gatherResources(
     readMissing(fhir, readableRefs(inScope.flatMap((s) => s.basedOn ?? [])), have, logger),
   ])
   if (source.endpointsMatter) warnUnresolvedEndpoints(source, inScope, endpoints)
+  const findings = [...observations, ...ofType(results, 'Observation')]
+  const priors = await readPriors(fhir, findings.filter(ours), ours, logger)
   const patient = ofType(all('patient'), 'Patient')[0]
   return {
     ...(patient ? { patient } : {}),
     studies,
     endpoints: ofType(endpoints, 'Endpoint'),
     reports,
-    observations: [...observations, ...ofType(results, 'Observation')],
+    observations: findings,
     smokingStatus: ofType(all('smoking'), 'Observation'),
     serviceRequests: [...orders, ...ofType(basedOn, 'ServiceRequest')],
     conditions: ofType(all('conditions'), 'Condition'),
+    priors,
   }
+}
+
+/**
+ * The prior finding Observations named by `findings` (derivedFrom → Observation) that are not
+ * among them, read by id: one round per step back, at most {@link MAX_PRIOR_DEPTH} rounds, only
+ * through Observations that name the hook's patient (src/clinical/priors.ts checks again when it
+ * builds the chain). Without a FHIR server, the chain is what prefetch holds.
+ */
+async function readPriors(
+  fhir: FhirClient | undefined,
+  findings: Observation[],
+  ours: (r: Observation) => boolean,
+  logger: Logger
+): Promise<Observation[]> {
+  const priors: Observation[] = []
+  if (!fhir) return priors
+  const have: FhirResource[] = [...findings]
+  let frontier = findings
+  for (let depth = 0; depth < MAX_PRIOR_DEPTH && frontier.length > 0; depth++) {
+    const named = frontier.flatMap((o) =>
+      (o.derivedFrom ?? []).filter((r) => refKey(r, 'Observation'))
+    )
+    const read = ofType(
+      await readMissing(fhir, readableRefs(named), have, logger),
+      'Observation'
+    ).filter(ours)
+    have.push(...read)
+    priors.push(...read)
+    frontier = read
+  }
+  return priors
 }
 
 /**

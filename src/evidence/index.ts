@@ -15,12 +15,13 @@
  * - Another kind of resource (e.g. conditions): a prefetch key in discovery.json, a field in
  *   {@link GatheredResources} filled in gather.ts, one line in ownership.ts (the compiler asks for
  *   it), and a field in {@link PatientEvidence} or {@link StudyEvidence} filled in assemble.ts.
- *   `conditions` is already carried through this way, for Fleischner's scope.
+ *   `conditions` is carried through this way, for Fleischner's scope.
  * - A chain of reads (e.g. a nodule's prior measurements: `Observation.derivedFrom` → prior
  *   Observation, read by id when not in prefetch): a further round at the end of gather.ts that
  *   loops over `readMissing` a bounded number of times, collecting into a new field of
  *   {@link GatheredResources} (so ownership drops another patient's priors), then a field of
- *   {@link StudyEvidence} keyed by the finding's `observationRef` filled in assemble.ts.
+ *   {@link StudyEvidence} keyed by the finding's `observationRef` filled in assemble.ts. The prior
+  chain is gathered this way (`priors`) and set on each nodule finding (`Finding.priors`).
  * - Facts about orders or studies (e.g. exam families, due windows): computed in src/clinical from
  *   `StudyEvidence.study`, `StudyEvidence.basedOn` and `PatientEvidence.serviceRequests`, added as
  *   fields of the evidence in assemble.ts.

@@ -101,6 +101,7 @@ export function ownResources(
     smokingStatus: all(gathered.smokingStatus),
     serviceRequests: all(gathered.serviceRequests),
     conditions: all(gathered.conditions),
+    priors: all(gathered.priors),
   }
   if (dropped.length > 0) {
     logger?.warn('evidence.not_this_patient', {

@@ -44,6 +44,12 @@ export interface GatheredResources {
   serviceRequests: ServiceRequest[]
   /** The patient's active conditions, when a prefetch key carries them (guideline scope). */
   conditions: Condition[]
+  /**
+   * Prior finding Observations a finding names through `derivedFrom` (the nodule's earlier
+   * measurements), read by id when not in prefetch. Kept apart from `observations` so a prior
+   * never becomes a finding of the study being assessed.
+   */
+  priors: Observation[]
 }
 
 export interface StudyEvidence {

@@ -348,6 +348,7 @@ export function gathered(input: Partial<GatheredResources> = {}): GatheredResour
     smokingStatus: [],
     serviceRequests: [],
     conditions: [],
+    priors: [],
     ...input,
   }
   if (!all.patient) delete all.patient
