@@ -45,6 +45,7 @@ const fullPrefetch = {
   findings: emptySet,
   smoking: emptySet,
   orders: emptySet,
+  conditions: emptySet,
 }
 const withFhir = { fhirServer: FHIR_BASE, fhirAuthorization: fhirAuthorization() }
 
