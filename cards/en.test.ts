@@ -238,7 +238,7 @@ describe('text helpers', () => {
   })
 
   it('md escapes Markdown from FHIR values', () => {
-    expect(md('*bold* [link](x) <b>')).toBe('\\*bold\\* \\[link\\](x) \\<b\\>')
+    expect(md('*bold* [link](x) <b>\u202e\u0007')).toBe('\\*bold\\* [link](x) <b>')
   })
 
   it('lobe names are abbreviated in summaries', () => {

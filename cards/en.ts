@@ -419,7 +419,7 @@ export const en = {
         ? `**Recommended work-up:** ${md(order)}, to arrange now (study date unknown, so no order is suggested).`
         : `**Recommended follow-up:** ${md(order)} ${interval(months)} after the study (study date unknown, so no order is suggested).`,
     alreadyOrdered: (o: OrderFacts) =>
-      `**Follow-up already ordered:** ${md(o.name)} (${o.status}${o.date ? `, for ${o.date}` : ''}${o.ref ? `, ${md(o.ref)}` : ''}); no new order is suggested.`,
+      `**Follow-up already ordered:** ${md(o.name)} (${md(o.status)}${o.date ? `, for ${o.date}` : ''}${o.ref ? `, ${md(o.ref)}` : ''}); no new order is suggested.`,
     caveatsHeading: '**Caveats:**',
     caveat: (text: string) => `- ${md(text)}`,
     otherNodulesHeading:
@@ -474,7 +474,7 @@ export const en = {
       ) =>
         `The selected order (${md(selected)}) is ${selectedExam}, which is not the follow-up this finding needs: the recommended ${md(order)} ${now ? 'is a work-up to arrange now' : `is due ${due}`}. Consider changing the order's code.`,
       duplicate: (o: OrderFacts) =>
-        `An order that covers this follow-up already exists: ${md(o.name)} (${o.status}${o.date ? `, for ${o.date}` : ''}${o.ref ? `, ${md(o.ref)}` : ''}). The selected order may duplicate it.`,
+        `An order that covers this follow-up already exists: ${md(o.name)} (${md(o.status)}${o.date ? `, for ${o.date}` : ''}${o.ref ? `, ${md(o.ref)}` : ''}). The selected order may duplicate it.`,
       different: (order: string, due: string, selected: string) =>
         `The selected order (${md(selected)}) is not the recommended ${md(order)} (due ${due}).`,
       unknownCode: (order: string, due: string) =>

@@ -4,6 +4,8 @@
  * construction, Markdown escaping of values that come from FHIR, and the last-resort summary guard.
  */
 
+import { stripControls } from '../src/text/index'
+
 /** CDS Hooks: summary "<140 characters". */
 export const SUMMARY_MAX = 139
 
@@ -11,7 +13,7 @@ const ELLIPSIS = '…'
 
 /** Cuts `text` to at most `max` UTF-16 units, never inside a surrogate pair, adding an ellipsis. */
 export function clip(text: string, max: number): string {
-  const clean = text.replace(/\s+/g, ' ').trim()
+  const clean = stripControls(text).replace(/\s+/g, ' ').trim()
   if (clean.length <= max) return clean
   let cut = max - ELLIPSIS.length
   // Do not split an astral character (a high surrogate followed by its low half).
@@ -34,12 +36,17 @@ export function fitSummary(summary: string): string {
   return fitted
 }
 
-/** Escapes Markdown control characters in a value taken from FHIR (names, model strings). */
+/**
+ * Escapes Markdown emphasis, code, heading and table characters in a value taken from FHIR (names,
+ * model strings), after removing control and bidirectional formatting characters. `<`, `>`, `[`
+ * and `]` are left to the pass every card takes on its way out (src/text/card-text.ts), which
+ * turns them into entities: no tag and no link can come from a producer string.
+ */
 export function md(value: string): string {
-  return value
+  return stripControls(value)
     .replace(/\s+/g, ' ')
     .trim()
-    .replace(/([\\`*_[\]<>#|~])/g, '\\$1')
+    .replace(/([\\`*_#|~])/g, '\\$1')
 }
 
 /** Rounds half-up for display, trimming binary noise first (5.95 → 6.0, not 5.9). */

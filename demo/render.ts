@@ -190,6 +190,9 @@ export function renderMarkdown(style: RenderStyle, markdown: string, indent: str
   return out
 }
 
+/** The entities src/text/card-text.ts writes for `<`, `>`, `[` and `]`. */
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', '#91': '[', '#93': ']' }
+
 /** Inline Markdown: strong, emphasis, code, links, backslash escapes. */
 function inline(style: RenderStyle, text: string): string {
   const escapes: string[] = []
@@ -209,6 +212,7 @@ function inline(style: RenderStyle, text: string): string {
     (_m, pre: string, inner: string) => pre + paint(style, inner, 'dim')
   )
   // eslint-disable-next-line no-control-regex
+  s = s.replace(/&(lt|gt|#91|#93);/g, (_m, name: string) => ENTITIES[name] ?? '')
   return s.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => escapes[Number(i)] ?? '')
 }
 

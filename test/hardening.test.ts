@@ -125,3 +125,79 @@ describe('no string costs more than linear work (issue 14, item 1)', () => {
     expect(await costRatio(call(false), call(true))).toBeLessThan(FACTOR)
   })
 })
+
+// ---------------------------------------------------------------------------------------------
+
+/** Markup, Markdown link syntax, bidi and control characters, as a producer could write them. */
+const PAYLOAD =
+  '<img src=x onerror=alert(document.domain)>[x](javascript:alert(1))\u202eLUR\u0007\u001b[31m\u0085'
+/** What must never be in card text: a raw `<` or `[`, a control or bidi character. */
+const UNSAFE =
+  /[<[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+
+/** Every text field of the cards of a response. */
+function cardTexts(text: string): string[] {
+  const { cards } = JSON.parse(text) as { cards: Json[] }
+  return cards.flatMap((c) => [
+    c.summary,
+    c.detail ?? '',
+    c.source.label,
+    ...(c.suggestions ?? []).flatMap((s: Json) => [
+      s.label,
+      ...(s.actions ?? []).map((a: Json) => a.description),
+    ]),
+    ...(c.overrideReasons ?? []).map((r: Json) => r.display),
+    ...(c.links ?? []).map((l: Json) => l.label),
+  ])
+}
+
+/** Appends `payload` to every free-text string (display, text, names, units) under `value`. */
+function poison(value: unknown, payload: string): void {
+  if (Array.isArray(value)) return value.forEach((v) => poison(v, payload))
+  if (!value || typeof value !== 'object') return
+  const o = value as Json
+  for (const key of Object.keys(o)) {
+    if (typeof o[key] === 'string' && FREE_TEXT.has(key)) o[key] = `${o[key]}${payload}`
+    else poison(o[key], payload)
+  }
+}
+const FREE_TEXT = new Set([
+  'display',
+  'text',
+  'description',
+  'conclusion',
+  'valueString',
+  'name',
+  'unit',
+  'family',
+])
+
+describe('card text is safe whatever the producer wrote (issue 14, items 2 and 4)', () => {
+  it('an unselected draft order with markup for a status puts no tag into the card', async () => {
+    const body = fresh('order-select-prefetch')
+    const draft = structuredClone((body.context.draftOrders.entry as Json[])[0]!.resource)
+    draft.id = 'other-draft'
+    draft.status = '<img src=x onerror=alert(document.domain)>'
+    body.context.draftOrders.entry.push({ resource: draft })
+    const res = await post(ORDER_CHECK, body)
+    expect(res.status).toBe(200)
+    for (const text of cardTexts(res.text)) expect(text).not.toMatch(UNSAFE)
+  })
+
+  it.each([FINDINGS, OUTSTANDING, ORDER_CHECK])(
+    '%s: markup, links, bidi and controls in every free-text field stay inert',
+    async (path) => {
+      const plain = await post(path, fresh(PATHS[path]!))
+      const body = fresh(PATHS[path]!)
+      poison(body.prefetch, PAYLOAD)
+      poison(body.context.draftOrders, PAYLOAD)
+      const res = await post(path, body)
+      expect(res.status).toBe(200)
+      // The same cards, with the producer's words made safe.
+      expect(JSON.parse(res.text).cards).toHaveLength(JSON.parse(plain.text).cards.length)
+      const texts = cardTexts(res.text)
+      expect(texts.join('\n')).toContain('&lt;img')
+      for (const text of texts) expect(text).not.toMatch(UNSAFE)
+    }
+  )
+})

@@ -13,7 +13,7 @@ import { fitSummary, words } from '../../cards/index'
 import { judgeOrder, type OrderVerdict } from '../clinical/index'
 import { cardMeta, cardSource, overrideReasons } from './card-parts'
 import { detailMarkdown } from './detail'
-import type { PatientEvidence } from '../evidence'
+import { OPEN_ORDER_STATUSES, type PatientEvidence } from '../evidence'
 import { findingShortName, orderFacts } from './facts'
 import { coveringOrder, followUpDone } from './follow-up'
 import { studyLinks } from './links'
@@ -71,7 +71,10 @@ export async function orderSelectCards(
   const selected = drafts.filter((d) => isSelected(d, selections)).map((d) => d.order)
   const imaging = selected.filter((o) => isImagingOrder(o, options))
   if (!imaging.length) return []
-  const otherDrafts = drafts.map((d) => d.order).filter((o) => !selected.includes(o))
+  // Other orders of the session count as placed only with the status placed orders need.
+  const otherDrafts = drafts
+    .map((d) => d.order)
+    .filter((o) => !selected.includes(o) && OPEN_ORDER_STATUSES.has(o.status))
   const selectedKeys = new Set(selected.map(keyOf).filter(Boolean))
   // Already placed orders, minus the selections themselves (a client may also have saved them).
   const placed = [

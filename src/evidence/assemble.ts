@@ -25,7 +25,8 @@ import { datePart, studyInstanceUid } from '../fhir/datatypes'
 import type { Selection, StudySelection } from './select'
 import type { EvidenceScope, PatientEvidence, StudyEvidence } from './types'
 
-const OPEN_ORDER_STATUSES: ReadonlySet<string> = new Set(['active', 'draft'])
+/** Order statuses that can still happen: what a new follow-up could duplicate. */
+export const OPEN_ORDER_STATUSES: ReadonlySet<string> = new Set(['active', 'draft'])
 
 /** The evidence of a selection: studies newest first, each finding assessed. */
 export function assembleEvidence(

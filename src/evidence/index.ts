@@ -33,7 +33,7 @@ import { gatherResources, type GatherSource } from './gather'
 import { selectEvidence } from './select'
 import type { EvidenceScope, GatheredResources, PatientEvidence } from './types'
 
-export { assembleEvidence } from './assemble'
+export { assembleEvidence, OPEN_ORDER_STATUSES } from './assemble'
 export { currentReports, isWithdrawn, REPLACES } from './currency'
 export { gatherResources, ofType, readMissing, type GatherSource } from './gather'
 export { ownResources } from './ownership'

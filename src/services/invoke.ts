@@ -19,6 +19,7 @@ import {
   describeIssues,
   type CdsRequest,
 } from '../protocol/request'
+import { safeCard } from '../text/card-text'
 import { allowedFhirBase } from '../auth/fhir-allowlist'
 import type { ShapeReport } from '../fhir/shape'
 import type { Caller } from '../auth/verify'
@@ -104,7 +105,8 @@ export async function invokeService(
       missing: Object.keys(gathered.missing).length,
       ms: Date.now() - started,
     })
-    return result
+    // Every card's text passes one last escaping step, whoever built it.
+    return { ...result, cards: result.cards.map(safeCard) }
   } finally {
     clearTimeout(timer)
     // Counts only: what was left out says something about the data, never what it was.

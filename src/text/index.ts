@@ -28,3 +28,21 @@ export function trimLeadingSlashes(value: string): string {
   while (start < value.length && value.charCodeAt(start) === SLASH) start++
   return start === 0 ? value : value.slice(start)
 }
+
+// C0 controls other than tab, line feed and carriage return; DEL and the C1 controls; the
+// Unicode bidirectional formatting characters (ALM, LRM, RLM, LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/
+// PDI). One character class, so one pass: `\u202eLUR` displays as RUL, so laterality could be
+// spoofed, and ESC/BEL sequences act on an operator's terminal.
+const CONTROLS =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const LINE_BREAKS = /[\t\n\r]/g
+
+/**
+ * `value` without control or bidirectional formatting characters. Tabs and line breaks are kept
+ * when `keepLines` is true (Markdown detail, multi-line reports) and become spaces otherwise.
+ * @example stripControls('\u202eLUR') // 'LUR'
+ */
+export function stripControls(value: string, keepLines = false): string {
+  const cleaned = value.replace(CONTROLS, '')
+  return keepLines ? cleaned : cleaned.replace(LINE_BREAKS, ' ')
+}
