@@ -211,8 +211,8 @@ function inline(style: RenderStyle, text: string): string {
     /(^|[^\w*])[*_](?=\S)(.+?)(?<=\S)[*_](?![\w*])/g,
     (_m, pre: string, inner: string) => pre + paint(style, inner, 'dim')
   )
-  // eslint-disable-next-line no-control-regex
   s = s.replace(/&(lt|gt|#91|#93);/g, (_m, name: string) => ENTITIES[name] ?? '')
+  // eslint-disable-next-line no-control-regex -- NUL brackets our own placeholders
   return s.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => escapes[Number(i)] ?? '')
 }
 

@@ -133,6 +133,7 @@ const PAYLOAD =
   '<img src=x onerror=alert(document.domain)>[x](javascript:alert(1))\u202eLUR\u0007\u001b[31m\u0085'
 /** What must never be in card text: a raw `<` or `[`, a control or bidi character. */
 const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[<[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
 
 /** Every text field of the cards of a response. */

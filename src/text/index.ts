@@ -34,6 +34,7 @@ export function trimLeadingSlashes(value: string): string {
 // PDI). One character class, so one pass: `\u202eLUR` displays as RUL, so laterality could be
 // spoofed, and ESC/BEL sequences act on an operator's terminal.
 const CONTROLS =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 const LINE_BREAKS = /[\t\n\r]/g
 
