@@ -68,6 +68,21 @@ describe('npm run demo, in-process', () => {
     expect(output).toContain('‼ CRITICAL')
   })
 
+  it('computes growth from the prior exam the finding links (4A over the AI\'s "stable")', () => {
+    const scenario = getScenario('growth-from-prior')
+    const [card, ...rest] = cardsOf('study:growth-from-prior')
+    expect(rest).toHaveLength(0)
+    expect(card!.summary).toContain('Lung-RADS 4A')
+    expect(card!.detail).toContain(
+      'History (newest first): 2026-11-18 (this exam): 7.0 mm; 2025-11-20: 5.0 mm'
+    )
+    expect(card!.detail).toMatch(
+      /growing \(from the prior measurements\): 4A; stable \(as the AI reports it\)/
+    )
+    const order = card!.suggestions?.[0]?.actions?.[0]?.resource as ServiceRequest
+    expect(order.occurrenceDateTime?.slice(0, 10)).toBe(scenario.expected.followUpDate)
+  })
+
   it('gives no card for the clean study', () => {
     expect(cardsOf('study:clean-study')).toEqual([])
   })

@@ -50,6 +50,7 @@ const STUDY_PREFETCH: Record<ScenarioName, PrefetchMode> = {
   'existing-followup': 'prefetch',
   disagreement: 'fetch',
   'unknown-finding': 'prefetch',
+  'growth-from-prior': 'fetch',
 }
 
 /** The sandbox's PAMA screen request (CPT 71250, CT thorax) re-pointed at another patient. */
