@@ -1,6 +1,6 @@
 /**
  * @module cards/links
- * OHIF Viewer v3 deep links (clinical-reference.md §5): `<base>/viewer?StudyInstanceUIDs=<uid>`,
+ * OHIF Viewer v3 deep links (docs/ohif.md; the OHIF docs' URL parameters page, https://docs.ohif.org/configuration/url/): `<base>/viewer?StudyInstanceUIDs=<uid>`,
  * or `<base>/viewer/<dataSource>?…` when the study's DICOMweb Endpoint matches a configured
  * prefix, plus `initialSeriesInstanceUID` / `initialSopInstanceUID` for a key image (the study
  * link carries the key image's series too, so it opens on the finding's series). No viewer

@@ -89,7 +89,7 @@ export function loweredCriticalKinds(
   })
 }
 
-/** Categories the indicator mapping (clinical-reference.md §4.3) shows as warnings. */
+/** Categories the indicator mapping (docs/clinical-rules.md, "Indicator, confidence and site overrides") shows as warnings. */
 const warningLungRads: readonly LungRadsCategory[] = ['4A', '4B', '4X']
 
 type GuidelinePart = Omit<Assessment, 'finding' | 'indicator' | 'caveats' | 'lowConfidence'> & {

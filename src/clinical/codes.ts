@@ -1,6 +1,6 @@
 /**
  * @module clinical/codes
- * The code systems and codes of the input contract (shared/reference/ai-findings-fhir.md), and
+ * The code systems and codes of the input contract (docs/clinical-rules.md lists each with its source), and
  * look-ups from a coding to a lung lobe (finding kinds are in `finding-kinds`). Matching is liberal: any one coding
  * of a concept may carry the code, and system URLs are compared without case or trailing slash.
  */

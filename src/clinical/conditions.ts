@@ -21,7 +21,7 @@ export interface ExclusionCodes {
   snomed: readonly { code: string; display: string }[]
 }
 
-/** The input contract's lists (ai-findings-fhir.md, "Patient conditions"). */
+/** The input contract's lists (docs/clinical-rules.md, "Fleischner 2017"). */
 export const scopeExclusionCodes: Readonly<Record<ScopeExclusion, ExclusionCodes>> = {
   malignancy: {
     icd10Ranges: [['C00', 'C96']],

@@ -1,7 +1,7 @@
 /**
  * @module clinical/fleischner
- * Fleischner Society 2017 recommendations for incidental nodules as data (clinical-reference.md
- * §2.2 solid, §2.3 subsolid) and the evaluator that picks a row. Sizes are the average diameter
+ * Fleischner Society 2017 recommendations for incidental nodules as data (docs/clinical-rules.md,
+ * "Fleischner 2017": solid and subsolid tables; MacMahon et al., Radiology 2017;284:228-243) and the evaluator that picks a row. Sizes are the average diameter
  * rounded half-up to a whole millimetre: bands < 6, 6–8 (6, 7 and 8 mm) and > 8 (9 mm and up).
  */
 import { averageDiameterMm, inBounds, toWholeMm, type Bounds } from './measure'

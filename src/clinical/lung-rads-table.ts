@@ -1,7 +1,7 @@
 /**
  * @module clinical/lung-rads-table
- * ACR Lung-RADS v2022 as data: the per-nodule rows of clinical-reference.md §1.3 and the category
- * summary of §1.2. The evaluator in `lung-rads.ts` only walks these rows; a change to the guideline
+ * ACR Lung-RADS v2022 as data: the per-nodule rows and the category summary
+ * of ACR Lung-RADS v2022 (docs/clinical-rules.md, "Lung-RADS rows implemented"). The evaluator in `lung-rads.ts` only walks these rows; a change to the guideline
  * is a change here.
  */
 import type { Bounds } from './measure'

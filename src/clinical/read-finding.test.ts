@@ -1,6 +1,6 @@
 /**
  * @module clinical/read-finding.test
- * readFindings on Observations and DiagnosticReports shaped as in ai-findings-fhir.md, including
+ * readFindings on Observations and DiagnosticReports shaped as the input contract says (docs/clinical-rules.md), including
  * the sloppy variants real producers send.
  */
 import type { DiagnosticReport, Observation, ObservationComponent } from 'fhir/r4'

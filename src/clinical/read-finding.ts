@@ -1,6 +1,6 @@
 /**
  * @module clinical/read-finding
- * Reads AI finding Observations (the contract in shared/reference/ai-findings-fhir.md) into plain
+ * Reads AI finding Observations (the input contract; codes listed in docs/clinical-rules.md) into plain
  * `Finding`s. Liberal in what it accepts: unknown codes become `unknown` findings (never dropped),
  * empty codings and missing displays are skipped, values that cannot be read become notes.
  */

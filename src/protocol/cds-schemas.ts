@@ -3,7 +3,7 @@
  * zod schemas for the CDS Hooks 2.0 JSON this service sends (discovery, service responses, error
  * bodies) and receives (feedback), with the spec's conditional rules and the project's order
  * policies as refinements. IDs in messages (D3, cds-resp-6, ...) point at
- * shared/reference/cds-hooks-2.0.md. The J2 "no null / empty values" walk lives in `validate.ts`.
+ * the CDS Hooks 2.0 specification (https://cds-hooks.hl7.org/2.0/) and docs/conformance.md. The J2 "no null / empty values" walk lives in `validate.ts`.
  *
  * Objects we produce are strict, so a misspelt field fails here instead of being silently ignored
  * by an EHR; `extension` (§2.12) is allowed on each of them. Bodies clients send (feedback) and
@@ -144,7 +144,7 @@ const SERVICE_REQUEST_INTENT = [
   'option',
 ]
 const LOINC_SYSTEMS = new Set(['http://loinc.org', 'urn:oid:2.16.840.1.113883.6.1'])
-/** "XR Chest 2 Views": published examples misuse it for chest CT (clinical-reference.md). */
+/** "XR Chest 2 Views": published examples misuse it for chest CT (LOINC 36643-5 is a chest X-ray code; docs/clinical-rules.md). */
 const CHEST_XRAY_LOINC = '36643-5'
 
 /** Finds every LOINC 36643-5 coding in a resource (or a coding without a system using it). */
