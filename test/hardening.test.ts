@@ -77,12 +77,14 @@ describe('no string costs more than linear work (issue 14, item 1)', () => {
     expect(await costRatio(() => post(ORDER_CHECK, fresh(name)), attack)).toBeLessThan(FACTOR)
   })
 
-  it('a fhirServer of 1 MB of slashes costs a normal call', async () => {
+  it('a fhirServer of 1 MB of slashes is a 400 that costs a normal call', async () => {
     const name = PATHS[FINDINGS]!
     const withServer = (fhirServer: string) => () =>
       post(FINDINGS, { ...fresh(name), fhirServer, fhirAuthorization: fhirAuthorization() })
     const attack = withServer(`${FHIR_BASE}${SLASHES}`)
-    expect((await attack()).status).toBe(200)
+    const refused = await attack()
+    expect(refused.status).toBe(400)
+    expect(refused.text).toContain('fhirServer')
     expect(await costRatio(withServer(FHIR_BASE), attack)).toBeLessThan(FACTOR)
   })
 
@@ -123,6 +125,79 @@ describe('no string costs more than linear work (issue 14, item 1)', () => {
       expect(res.status).toBe(200)
     }
     expect(await costRatio(call(false), call(true))).toBeLessThan(FACTOR)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+
+/** A megabyte of an ordinary character: no quadratic pattern needed to make a string costly. */
+const MEGABYTE = 'a'.repeat(1024 * 1024)
+
+describe('strings are bounded in length where they enter (issue 14, "What users must get")', () => {
+  it('a fhirServer longer than 2048 characters is a 400 naming the field, not echoing it', async () => {
+    const res = await post(FINDINGS, {
+      ...fresh(PATHS[FINDINGS]!),
+      fhirServer: `${FHIR_BASE}/${MEGABYTE}`,
+      fhirAuthorization: fhirAuthorization(),
+    })
+    expect(res.status).toBe(400)
+    expect(res.text).toContain('fhirServer')
+    expect(res.text.length).toBeLessThan(2000)
+  })
+
+  it('an access token of 1 MB is a 400 naming the field, not echoing it', async () => {
+    const res = await post(FINDINGS, {
+      ...fresh(PATHS[FINDINGS]!),
+      fhirServer: FHIR_BASE,
+      fhirAuthorization: fhirAuthorization(MEGABYTE),
+    })
+    expect(res.status).toBe(400)
+    expect(res.text).toContain('access_token')
+    expect(res.text.length).toBeLessThan(2000)
+  })
+
+  it.each([
+    ['a coding system', (f: Json) => f.code.coding.unshift({ system: MEGABYTE, code: 'x' })],
+    ['a display', (f: Json) => (f.code.coding[0].display = MEGABYTE)],
+    ['an id', (f: Json) => (f.id = MEGABYTE)],
+    ['a reference', (f: Json) => (f.subject.reference = `Patient/${MEGABYTE}`)],
+    ['a date', (f: Json) => (f.effectiveDateTime = `2026-11-16${' '.repeat(1 << 20)}`)],
+  ])(
+    'a prefetch finding with 1 MB in %s: the field is dropped, the call answered, a count logged',
+    async (_what, spoil) => {
+      const body = fresh(PATHS[FINDINGS]!)
+      for (const finding of findingsOf(body)) spoil(finding)
+      const before = h.logs.length
+      const res = await post(FINDINGS, body)
+      expect(res.status).toBe(200)
+      expect(res.text.includes('a'.repeat(1000))).toBe(false)
+      const lines = h.logs.slice(before)
+      const repaired = lines
+        .map((l) => JSON.parse(l))
+        .find((l) => l.event === 'fhir.shape_repaired')
+      expect(repaired?.tooLong).toBeGreaterThan(0)
+      // Counts and ids only: no log line carries the string.
+      expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(4000)
+    }
+  )
+
+  it('a FHIR server sending a 1 MB next link: the link is dropped, never followed', async () => {
+    const requested: string[] = []
+    fhir.use(
+      http.get('*', ({ request }) => {
+        requested.push(request.url)
+        return new HttpResponse(null, { status: 404 })
+      })
+    )
+    const body = fresh(PATHS[FINDINGS]!)
+    body.prefetch.findings.link = [{ relation: 'next', url: `${FHIR_BASE}/${MEGABYTE}` }]
+    const res = await post(FINDINGS, {
+      ...body,
+      fhirServer: FHIR_BASE,
+      fhirAuthorization: fhirAuthorization(),
+    })
+    expect(res.status).toBe(200)
+    expect(requested.filter((url) => url.length > 8192)).toEqual([])
   })
 })
 

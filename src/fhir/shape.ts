@@ -10,7 +10,10 @@
  * request, and copying megabytes of prefetch for every call would cost more than it protects.
  *
  * Repeating elements are capped (`maxItems`), because the card builders compare some of them
- * pairwise: a report naming 10 000 performers must not hold the event loop for seconds.
+ * pairwise: a report naming 10 000 performers must not hold the event loop for seconds. Strings
+ * are bounded in length where they enter (codes and ids, URLs and references, free text each
+ * with its own cap): a longer one is dropped like a value of the wrong type and counted in
+ * `tooLong`, so a megabyte-long coding system never reaches a parser, a matcher or a card.
  */
 import type { FhirResource } from 'fhir/r4'
 
@@ -29,12 +32,39 @@ export interface ShapeReport {
   dropped: number
   /** Array items cut off beyond an element's cap. */
   truncated: number
+  /** Strings dropped for being longer than their element's cap (also counted in `dropped`). */
+  tooLong?: number
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-const string: Shape = (value) => (typeof value === 'string' ? value : undefined)
+/**
+ * Longest strings kept, in UTF-16 units. Far above real data (a LOINC system is 16 characters, a
+ * paging link a few hundred, a report conclusion a few thousand), low enough that no string
+ * costs more than a normal resource does.
+ */
+export const MAX_CHARS = {
+  /** ids, codes, coding systems, statuses, units, UIDs. */
+  code: 1024,
+  /** References, paging links, endpoint addresses, extension URLs. */
+  url: 8192,
+  /** Displays, texts, descriptions, conclusions, names. */
+  text: 16_384,
+} as const
+
+/** A string of at most `max` characters; a longer one is dropped and tallied. */
+const bounded =
+  (max: number): Shape =>
+  (value, walk) => {
+    if (typeof value !== 'string') return undefined
+    if (value.length <= max) return value
+    walk.report.tooLong = (walk.report.tooLong ?? 0) + 1
+    return undefined
+  }
+const code = bounded(MAX_CHARS.code)
+const url = bounded(MAX_CHARS.url)
+const text = bounded(MAX_CHARS.text)
 const number: Shape = (value) =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined
 const boolean: Shape = (value) => (typeof value === 'boolean' ? value : undefined)
@@ -54,8 +84,8 @@ function daysInMonth(year: number, month: number): number {
  * A FHIR date, dateTime or instant whose month and day exist. The follow-up arithmetic throws on
  * 2026-02-31 (a wrong due date must never reach an order), so such a value is dropped here.
  */
-const date: Shape = (value) => {
-  if (typeof value !== 'string') return undefined
+const date: Shape = (value, walk) => {
+  if (typeof value !== 'string' || code(value, walk) === undefined) return undefined
   const match = DATE.exec(value.trim())
   if (!match) return undefined
   const [, year, month, day] = match
@@ -100,21 +130,21 @@ function object(fields: Record<string, Shape>): Shape {
   }
 }
 
-const coding = object({ system: string, version: string, code: string, display: string })
-const codeableConcept = object({ coding: arrayOf(coding), text: string })
-const reference = object({ reference: string, type: string, display: string })
+const coding = object({ system: code, version: code, code, display: text })
+const codeableConcept = object({ coding: arrayOf(coding), text })
+const reference = object({ reference: url, type: code, display: text })
 // Links between resources (derivedFrom, basedOn, reasonReference, ...): real data has one to
 // three. The card builders match them against every study, report and order of the patient, so
 // each extra reference multiplies that work; a report's result list is capped separately.
 const MAX_LINKS = 10
 const links = arrayOf(reference, MAX_LINKS)
-const identifier = object({ system: string, value: string })
+const identifier = object({ system: code, value: code })
 const quantity = object({
   value: number,
-  comparator: string,
-  unit: string,
-  system: string,
-  code: string,
+  comparator: code,
+  unit: code,
+  system: code,
+  code,
 })
 const period = object({ start: date, end: date })
 const timing = object({ event: arrayOf(date) })
@@ -123,10 +153,10 @@ const timing = object({ event: arrayOf(date) })
 // writes; deeper ones are dropped rather than recursed into, so hostile nesting cannot overflow
 // the stack.
 const extensionFields = {
-  url: string,
-  valueString: string,
-  valueCode: string,
-  valueUri: string,
+  url,
+  valueString: text,
+  valueCode: code,
+  valueUri: url,
   valueDecimal: number,
   valueInteger: number,
   valueBoolean: boolean,
@@ -136,11 +166,11 @@ const extension = object({ ...extensionFields, extension: arrayOf(innerExtension
 
 /** The elements read per resource type (see the `fhir/r4` property reads in src/clinical, src/cards). */
 const resourceFields: Record<string, Record<string, Shape>> = {
-  Patient: { birthDate: date, gender: string },
+  Patient: { birthDate: date, gender: code },
   ImagingStudy: {
-    status: string,
+    status: code,
     started: date,
-    description: string,
+    description: text,
     subject: reference,
     identifier: arrayOf(identifier),
     modality: arrayOf(coding),
@@ -149,12 +179,12 @@ const resourceFields: Record<string, Record<string, Shape>> = {
     procedureCode: arrayOf(codeableConcept),
     reasonCode: arrayOf(codeableConcept),
     series: arrayOf(
-      object({ uid: string, modality: coding, endpoint: links, description: string }),
+      object({ uid: code, modality: coding, endpoint: links, description: text }),
       1000
     ),
   },
   DiagnosticReport: {
-    status: string,
+    status: code,
     code: codeableConcept,
     category: arrayOf(codeableConcept),
     subject: reference,
@@ -164,10 +194,10 @@ const resourceFields: Record<string, Record<string, Shape>> = {
     performer: links,
     imagingStudy: links,
     result: arrayOf(reference),
-    conclusion: string,
+    conclusion: text,
   },
   Observation: {
-    status: string,
+    status: code,
     code: codeableConcept,
     category: arrayOf(codeableConcept),
     subject: reference,
@@ -181,22 +211,22 @@ const resourceFields: Record<string, Record<string, Shape>> = {
     issued: date,
     valueCodeableConcept: codeableConcept,
     valueQuantity: quantity,
-    valueString: string,
+    valueString: text,
     component: arrayOf(
       object({
         code: codeableConcept,
         valueQuantity: quantity,
         valueCodeableConcept: codeableConcept,
-        valueString: string,
+        valueString: text,
         valueInteger: number,
         valueBoolean: boolean,
       })
     ),
   },
   ServiceRequest: {
-    status: string,
-    intent: string,
-    priority: string,
+    status: code,
+    intent: code,
+    priority: code,
     code: codeableConcept,
     category: arrayOf(codeableConcept),
     subject: reference,
@@ -207,30 +237,32 @@ const resourceFields: Record<string, Record<string, Shape>> = {
     occurrenceTiming: timing,
     authoredOn: date,
   },
-  Endpoint: { status: string, address: string, connectionType: coding },
+  Endpoint: { status: code, address: url, connectionType: coding },
   Device: {
-    deviceName: arrayOf(object({ name: string, type: string })),
-    version: arrayOf(object({ value: string })),
+    deviceName: arrayOf(object({ name: text, type: code })),
+    version: arrayOf(object({ value: text })),
   },
   Bundle: {
-    type: string,
+    type: code,
     total: number,
-    link: arrayOf(object({ relation: string, url: string })),
+    link: arrayOf(object({ relation: code, url })),
     // Entries are counted per prefetch key by the caller; this cap only bounds a single page.
-    entry: arrayOf(object({ fullUrl: string, resource: nested }), 100_000),
+    entry: arrayOf(object({ fullUrl: url, resource: nested }), 100_000),
   },
 }
 
 // A Bundle's entries are one level down, their contained resources one more. Contained resources
 // hold no further contained ones (FHIR rule dom-2); anything deeper is dropped, not recursed into.
 const MAX_RESOURCE_DEPTH = 2
+/** R4 resource types are at most about 30 characters long: 64 is ample. */
+const MAX_RESOURCE_TYPE = 64
 
 /** A resource one level below the current one (a Bundle entry or a contained resource). */
 function nested(value: unknown, walk: Walk): unknown {
   return resource(value, { depth: walk.depth + 1, report: walk.report })
 }
 
-const commonFields = { id: string, extension: arrayOf(extension), contained: arrayOf(nested) }
+const commonFields = { id: code, extension: arrayOf(extension), contained: arrayOf(nested) }
 const otherResource = object(commonFields)
 const resourceShapes = new Map(
   Object.entries(resourceFields).map(([type, fields]) => [
@@ -241,6 +273,8 @@ const resourceShapes = new Map(
 
 function resource(value: unknown, walk: Walk): FhirResource | undefined {
   if (!isObject(value) || typeof value.resourceType !== 'string') return undefined
+  // A resource type is a short word; a megabyte of one is no resource at all.
+  if (value.resourceType.length > MAX_RESOURCE_TYPE) return undefined
   if (walk.depth > MAX_RESOURCE_DEPTH) return undefined
   const shape = resourceShapes.get(value.resourceType) ?? otherResource
   shape(value, walk)

@@ -16,6 +16,17 @@ const nonEmpty = z.string().trim().min(1)
 const label = nonEmpty.max(256)
 
 /**
+ * Longest `fhirServer` accepted. A FHIR base is a few dozen characters; every FHIR read of the
+ * call is built on it and it is compared with the allowlist, so a megabyte of it is a 400 here.
+ */
+export const MAX_FHIR_SERVER_CHARS = 2048
+/**
+ * Longest access token accepted. Real bearer tokens are a few hundred to a few thousand characters
+ * (a JWT with group claims); it goes into a header of every FHIR read of the call.
+ */
+export const MAX_ACCESS_TOKEN_CHARS = 16_384
+
+/**
  * `fhirAuthorization`: only `access_token` is used (sent as `Authorization: Bearer`), so only it
  * is checked. `token_type`, `expires_in`, `scope`, `subject` and `patient` are the spec's, but the
  * service never reads them: any JSON is accepted (a client sending `expires_in: "300"` still gets
@@ -25,7 +36,9 @@ export const fhirAuthorizationSchema = z
   .object({
     // It goes into an HTTP header: a control or non-ASCII character would only fail there, later
     // and less clearly. The message never repeats the value.
-    access_token: nonEmpty.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII'),
+    access_token: nonEmpty
+      .max(MAX_ACCESS_TOKEN_CHARS)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII'),
   })
   .loose()
 
@@ -33,7 +46,10 @@ export const cdsRequestSchema = z
   .object({
     hook: label,
     hookInstance: label,
-    fhirServer: z.url({ protocol: /^https?$/ }).optional(),
+    fhirServer: z
+      .url({ protocol: /^https?$/ })
+      .max(MAX_FHIR_SERVER_CHARS)
+      .optional(),
     fhirAuthorization: fhirAuthorizationSchema.optional(),
     context: z.record(z.string(), z.unknown()),
     prefetch: z.record(z.string(), z.unknown()).nullable().optional(),
