@@ -32,11 +32,8 @@ import { formatFeedbackReport } from '../scripts/feedback-report'
 import { parseConfig } from '../src/config'
 import { createLogger, type Logger } from '../src/log'
 import { startServer, type RunningServer } from '../src/node'
-import {
-  openSqliteFeedbackSink,
-  type FeedbackReport,
-  type SqliteFeedbackSink,
-} from '../src/node/feedback-sqlite'
+import { openSqliteFeedbackSink, type SqliteFeedbackSink } from '../src/node/feedback-sqlite'
+import type { FeedbackReport } from '../src/feedback/report'
 import { fillTemplate } from '../src/prefetch'
 import type { FeedbackItem } from '../src/feedback'
 import type { Card } from '../src/cards/types'

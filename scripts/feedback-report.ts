@@ -9,12 +9,9 @@
 import { existsSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import {
-  DEFAULT_FEEDBACK_DB,
-  readFeedbackReport,
-  type FeedbackReport,
-  type ReportRow,
-} from '../src/node/feedback-sqlite'
+import { DEFAULT_FEEDBACK_DB, readFeedbackReport } from '../src/node/feedback-sqlite'
+import type { FeedbackReport, ReportRow } from '../src/feedback/report'
+import { stripControls } from '../src/text/index'
 
 const usage = `Usage: npm run feedback:report -- [--db <path>, default CDS_FEEDBACK_DB or ${DEFAULT_FEEDBACK_DB}]
   [--since <ISO date: only outcomes at or after it>] [--json]`
@@ -23,12 +20,14 @@ const percent = (rate: number) => `${(rate * 100).toFixed(1)} %`
 
 function table(title: string, keyHeader: string, rows: ReportRow[]): string {
   const header = [keyHeader, 'outcomes', 'accepted', 'overridden', 'top override reasons']
+  // Keys and reason codes are stored client and producer text: no control or bidi character
+  // reaches the operator's terminal (ESC and BEL sequences act on it).
   const body = rows.map((r) => [
-    r.key,
+    stripControls(r.key),
     String(r.total),
     percent(r.acceptedRate),
     percent(r.overriddenRate),
-    r.topOverrideReasons.map((x) => `${x.code} (${x.count})`).join(', ') || '-',
+    r.topOverrideReasons.map((x) => `${stripControls(x.code)} (${x.count})`).join(', ') || '-',
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)))
   // Key and reasons read left to right; the numbers line up on the right.
@@ -52,7 +51,7 @@ export function formatFeedbackReport(report: FeedbackReport, source?: string): s
   const head =
     `Card feedback: ${report.total} outcome${report.total === 1 ? '' : 's'} ` +
     `(${report.accepted} accepted, ${report.overridden} overridden)` +
-    (source ? ` in ${source}` : '')
+    (source ? ` in ${stripControls(source)}` : '')
   const unknown = report.unknownCards
     ? `\n${report.unknownCards} outcome(s) are about cards this store never saw issued: shown as (unknown).`
     : ''
@@ -62,6 +61,19 @@ export function formatFeedbackReport(report: FeedbackReport, source?: string): s
     table('By category (Lung-RADS / Fleischner)', 'category', report.byCategory),
     table('By AI model version', 'model version', report.byModelVersion),
   ].join('\n\n')
+}
+
+/**
+ * What the script prints: the tables, or JSON. Either way no control or bidi character from a
+ * stored string reaches the terminal (JSON escapes C0 controls itself; C1 and bidi are removed).
+ */
+export function renderFeedbackReport(
+  report: FeedbackReport,
+  options: { json?: boolean; source?: string } = {}
+): string {
+  return options.json
+    ? stripControls(JSON.stringify(report, null, 2), true)
+    : formatFeedbackReport(report, options.source)
 }
 
 function main(): number {
@@ -89,7 +101,7 @@ function main(): number {
   }
   const since = values.since === undefined ? undefined : new Date(values.since).toISOString()
   const report = readFeedbackReport(path, since ? { since } : {})
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatFeedbackReport(report, path))
+  console.log(renderFeedbackReport(report, { json: values.json, source: path }))
   return 0
 }
 

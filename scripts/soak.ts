@@ -148,6 +148,8 @@ async function main(): Promise<number> {
     CDS_PUBLIC_URL: PUBLIC_URL,
     CDS_TRUST: JSON.stringify({ issuers: [{ iss: ISS, jwks: { keys: [jwk] }, fhirServers: [] }] }),
     CDS_FEEDBACK_DB: join(dir, 'feedback.sqlite'),
+    // One signed client sends all the load: the per-client feedback limit would answer 429.
+    CDS_FEEDBACK_RATE_LIMIT: '0',
     CDS_METRICS_PORT: '0',
   })
 

@@ -18,6 +18,7 @@ import {
   notFound,
   operationOutcome,
   payloadTooLarge,
+  tooManyRequests,
 } from './protocol/outcome'
 import { loadServices } from './discovery'
 import { handlers } from './services'
@@ -25,8 +26,10 @@ import { invokeService } from './services/invoke'
 import { cdsAuth } from './auth/middleware'
 import { createJwtVerifier, type Caller } from './auth/verify'
 import { createMemoryReplayStore, type ReplayStore } from './auth/replay'
-import { createMemoryFeedbackSink, type FeedbackItem, type FeedbackSink } from './feedback'
-import { checkFeedbackEntries } from './protocol/validate'
+import { createMemoryFeedbackSink, type FeedbackClient, type FeedbackSink } from './feedback'
+import { createMemoryRateLimiter, type RateLimiter } from './feedback/rate-limit'
+import { checkFeedbackEntries, feedbackTooLarge, type RefusedFeedback } from './protocol/validate'
+import { clientNamespace } from './cards/uuid'
 import { listIssues } from './protocol/request'
 import { defaultOrderCodes, type CardOptions } from './cards/types'
 import { defaultClinicalConfig } from './clinical'
@@ -39,6 +42,11 @@ export interface AppDeps {
   fetch?: Fetch
   logger?: Logger
   feedbackSink?: FeedbackSink
+  /**
+   * Counts feedback entries per client (issuer and tenant) against config.feedbackRateLimit; in
+   * memory for this instance by default, shared (Redis) when the runtime has a shared store.
+   */
+  feedbackRateLimiter?: RateLimiter
   replayStore?: ReplayStore
   /** Clock for card dates (tests pin it). */
   now?: () => Date
@@ -50,9 +58,6 @@ export interface AppDeps {
    */
   readiness?: Record<string, () => Promise<boolean>>
 }
-
-/** Feedback entries accepted in one call: one per card of a response, a handful in practice. */
-const MAX_FEEDBACK_ITEMS = 1000
 
 type Env = {
   Variables: {
@@ -75,6 +80,8 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
   const rootLogger = deps.logger ?? createLogger({ level: config.logLevel })
   const fetchImpl: Fetch = deps.fetch ?? ((input, init) => fetch(input, init))
   const feedbackSink = deps.feedbackSink ?? createMemoryFeedbackSink(rootLogger)
+  const feedbackRateLimiter =
+    deps.feedbackRateLimiter ?? createMemoryRateLimiter(config.feedbackRateLimit)
   const now = deps.now ?? (() => new Date())
   const observer = deps.observer ?? noopObserver
   const onFhirRead = (outcome: FhirReadOutcome, seconds: number) =>
@@ -212,12 +219,16 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     const service = findService(c.req.param('id'))
     c.set('service', { definition: service, endpoint: 'service' })
     const body = await readJson(c.req.raw)
-    const result = await invokeService(service, handlers[service.id]!, body, c.get('caller'), {
+    const caller = c.get('caller')
+    // Card and suggestion uuids in the client's own namespace: stable per finding for one
+    // client, different for another, so feedback can only name cards issued to its sender.
+    const uuidNamespace = clientNamespace(caller.iss, caller.tenant)
+    const result = await invokeService(service, handlers[service.id]!, body, caller, {
       fetch: fetchImpl,
       devMode: config.devMode,
       budgetMs: config.hookBudgetMs,
       fhirTimeoutMs: config.fhirTimeoutMs,
-      cardOptions: () => ({ ...baseCardOptions, now: now() }),
+      cardOptions: () => ({ ...baseCardOptions, now: now(), uuidNamespace }),
       logger: c.get('logger'),
       onFhirRead,
     })
@@ -225,7 +236,8 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     for (const card of result.cards) {
       observer.card(service.id, card.indicator, (card.uuid && kinds.get(card.uuid)) || 'none')
     }
-    if (result.meta.length > 0) await feedbackSink.cardsIssued(service.id, result.meta)
+    if (result.meta.length > 0)
+      await feedbackSink.cardsIssued(service.id, clientOf(caller), result.meta)
     return c.json({ cards: result.cards })
   })
 
@@ -233,36 +245,60 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     const service = findService(c.req.param('id'))
     c.set('service', { definition: service, endpoint: 'feedback' })
     const body = await readJson(c.req.raw)
-    // Counted before validation: a million items would be a million problems to list.
+    const client = clientOf(c.get('caller'))
+    // Sizes first, in one bounded pass: a million nested values would be a million problems.
     const entries = (body as { feedback?: unknown } | null)?.feedback
-    const rejected = Array.isArray(entries) ? entries.length : 1
-    if (Array.isArray(entries) && entries.length > MAX_FEEDBACK_ITEMS) {
-      observer.feedback(service.id, 'rejected', rejected)
-      throw badRequest(`Invalid feedback: at most ${MAX_FEEDBACK_ITEMS} entries in one call`)
+    const received = Array.isArray(entries) ? entries.length : 1
+    const tooLarge = feedbackTooLarge(body)
+    if (tooLarge) {
+      observer.feedback(service.id, 'rejected', received)
+      throw badRequest(`Invalid feedback: ${tooLarge}`)
+    }
+    // Per client, counted in entries whether valid or not: a flood is refused before any work.
+    if (!(await feedbackRateLimiter.take(clientKey(client), received))) {
+      observer.feedback(service.id, 'limited', received)
+      c.get('logger').warn('feedback.rate_limited', { service: service.id, entries: received })
+      c.header('Retry-After', String(Math.ceil(config.feedbackRateLimit.windowMs / 1000)))
+      throw tooManyRequests('Too much feedback from this client; retry later')
     }
     // Entry by entry: valid entries are stored, the answer names the refused ones and why, and
     // only a call with no valid entry at all is a 400.
     const checked = checkFeedbackEntries(body)
     if (!checked.ok) {
-      observer.feedback(service.id, 'rejected', rejected)
+      observer.feedback(service.id, 'rejected', received)
       throw badRequest(`Invalid feedback: ${listIssues(checked.errors)}`)
     }
-    const { valid, refused } = checked
+    const { valid } = checked
+    const refused: RefusedFeedback[] = [...checked.refused]
+    let outcome = { stored: 0, duplicates: 0, notIssued: [] as number[] }
+    if (valid.length > 0) {
+      try {
+        outcome = await feedbackSink.record(
+          service.id,
+          client,
+          valid.map((v) => v.entry)
+        )
+      } catch (err) {
+        observer.feedback(service.id, 'failed', valid.length)
+        throw err
+      }
+    }
+    // Only cards this service issued to this client (issuer and tenant) take feedback.
+    for (const i of outcome.notIssued) {
+      refused.push({
+        index: valid[i]!.index,
+        card: valid[i]!.entry.card,
+        reason: `feedback[${valid[i]!.index}].card: not a card this service issued to this client`,
+      })
+    }
+    refused.sort((a, b) => a.index - b.index)
     if (refused.length > 0) observer.feedback(service.id, 'rejected', refused.length)
-    if (valid.length === 0) {
+    observer.feedback(service.id, 'stored', outcome.stored)
+    observer.feedback(service.id, 'duplicate', outcome.duplicates)
+    if (outcome.stored + outcome.duplicates === 0) {
       const reasons = refused.map((r) => r.reason)
       throw badRequest(`Invalid feedback: no valid entry: ${listIssues(reasons)}`)
     }
-    const items = valid as FeedbackItem[]
-    let outcome: { stored: number; duplicates: number }
-    try {
-      outcome = await feedbackSink.record(service.id, items)
-    } catch (err) {
-      observer.feedback(service.id, 'failed', items.length)
-      throw err
-    }
-    observer.feedback(service.id, 'stored', outcome.stored)
-    observer.feedback(service.id, 'duplicate', outcome.duplicates)
     return c.json(refused.length > 0 ? { refused } : {})
   })
 
@@ -296,6 +332,10 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     return c.json(operationOutcome('Internal error', 'exception'), 500)
   }
 
+  function clientOf(caller: Caller): FeedbackClient {
+    return { iss: caller.iss, ...(caller.tenant !== undefined ? { tenant: caller.tenant } : {}) }
+  }
+
   function findService(id: string) {
     const service = services.find((s) => s.id === id)
     if (!service) throw notFound(`Unknown CDS service: ${id}`)
@@ -304,6 +344,9 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
 
   return app
 }
+
+/** One key per client for the rate limit (JSON: neither part can forge the separator). */
+const clientKey = (client: FeedbackClient) => JSON.stringify([client.iss, client.tenant ?? ''])
 
 /** Parses a JSON body; anything else is a 400 with a clear message, never a 500. */
 async function readJson(request: Request): Promise<unknown> {

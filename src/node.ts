@@ -12,7 +12,8 @@
  * `redis://...` shared by every instance) and CDS_REPLAY_STORE_FAILURE (`closed`, the default:
  * 401 while Redis is unreachable; or `open`); CDS_METRICS_PORT / CDS_METRICS_HOST (Prometheus
  * `/metrics` on a port of its own, loopback by default) and CDS_METRICS_TOKEN (`/metrics` on the
- * service's port, behind that bearer token).
+ * service's port, behind that bearer token). With Redis configured, the feedback rate limit
+ * (CDS_FEEDBACK_RATE_LIMIT) is counted there too, shared by every instance.
  */
 import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
@@ -29,6 +30,9 @@ import {
 } from './node/feedback-sqlite'
 import { createMetrics, metricsHandler, pathOf, type Metrics } from './node/metrics'
 import { createRedisReplayStore, redactUrl } from './node/replay-redis'
+import { connectRedis } from './node/redis'
+import { createRedisRateLimiter } from './node/rate-limit-redis'
+import { createMemoryRateLimiter, type RateLimiter } from './feedback/rate-limit'
 
 /** Reads configuration from `env`, loading the trust file named by CDS_TRUST_FILE. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -133,6 +137,7 @@ export function nodeRuntimeFromEnv(
   closers.push(() => feedbackSink.close())
 
   let replayStore: ReplayStore
+  let feedbackRateLimiter: RateLimiter = createMemoryRateLimiter(config.feedbackRateLimit)
   if (options.CDS_REPLAY_STORE === 'memory') {
     replayStore = createMemoryReplayStore()
     if (config.trust)
@@ -140,6 +145,17 @@ export function nodeRuntimeFromEnv(
   } else {
     const redis = createRedisReplayStore({ url: options.CDS_REPLAY_STORE, logger })
     closers.push(() => redis.close())
+    // The feedback rate limit is shared too (its own connection; per instance while Redis fails).
+    if (config.feedbackRateLimit.limit > 0) {
+      const rateRedis = connectRedis({ url: options.CDS_REPLAY_STORE, logger, events: 'feedback' })
+      closers.push(() => rateRedis.disconnect())
+      feedbackRateLimiter = createRedisRateLimiter({
+        redis: rateRedis,
+        rate: config.feedbackRateLimit,
+        fallback: feedbackRateLimiter,
+        logger,
+      })
+    }
     readiness.redis = () => redis.ping()
     const failure = options.CDS_REPLAY_STORE_FAILURE
     replayStore =
@@ -161,6 +177,7 @@ export function nodeRuntimeFromEnv(
   return {
     deps: {
       feedbackSink,
+      feedbackRateLimiter,
       replayStore,
       readiness,
       ...(observer ? { observer } : {}),

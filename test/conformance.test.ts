@@ -317,8 +317,14 @@ describe('feedback, validated entry by entry', () => {
   const stored = (h: Awaited<ReturnType<typeof createHarness>>) =>
     h.logs.filter((l) => l.includes('"feedback.outcome"')).map((l) => JSON.parse(l).card as string)
 
-  it('stores the valid entries and says which were refused and why', async () => {
+  const harness = async () => {
     const h = await createHarness()
+    await h.issueCards([1, 2, 3, 4, 5].map(card))
+    return h
+  }
+
+  it('stores the valid entries and says which were refused and why', async () => {
+    const h = await harness()
     const res = await h.call(FEEDBACK, {
       feedback: [
         overridden(1),
@@ -339,7 +345,7 @@ describe('feedback, validated entry by entry', () => {
   })
 
   it('answers {} when every entry is stored, and 400 only when none is valid', async () => {
-    const h = await createHarness()
+    const h = await harness()
     expect(await (await h.call(FEEDBACK, { feedback: [overridden(1)] })).json()).toEqual({})
     const none = await h.call(FEEDBACK, {
       feedback: [overridden(2, { outcome: 'ignored' }), overridden(3, { card: 7 })],
@@ -354,7 +360,7 @@ describe('feedback, validated entry by entry', () => {
   })
 
   it('accepts acceptedSuggestions: [] on an override and an empty userComment', async () => {
-    const h = await createHarness()
+    const h = await harness()
     const res = await h.call(FEEDBACK, {
       feedback: [
         overridden(1, { acceptedSuggestions: [] }),

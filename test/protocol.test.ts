@@ -400,6 +400,7 @@ describe('feedback', () => {
 
   it('accepts arrays and repeats idempotently', async () => {
     const path = '/cds-services/imaging-ai-findings/feedback'
+    await h.issueCards([item.card])
     const first = await h.call(path, { feedback: [item, item] })
     expect(first.status).toBe(200)
     const again = await h.call(path, { feedback: [item] })

@@ -204,7 +204,7 @@ async function verdictCard(
     ...(v.verdict === 'late' ? { late } : {}),
     ...(v.verdict === 'wrong-exam' ? { selected: words.examName(v.selected) } : {}),
   })
-  const uuid = await cardUuid(hook, a.finding.observationRef, a.category)
+  const uuid = await cardUuid(hook, a.finding.observationRef, a.category, options.uuidNamespace)
   const links = studyLinks(
     study,
     options,
@@ -232,7 +232,8 @@ async function verdictCard(
               hook,
               a.finding.observationRef,
               v.update.order ? options.orderCodes[v.update.order].code : 'update',
-              v.update.date ?? window.due
+              v.update.date ?? window.due,
+              options.uuidNamespace
             ),
             isRecommended: !a.lowConfidence,
             actions: [

@@ -111,7 +111,7 @@ export async function findingCard(
   const further = await additionalSuggestions(subject, state, patient, options, hook)
   const suggestions = [...(suggestion ? [suggestion] : []), ...further.map((o) => o.suggestion)]
   const links = studyLinks(subject.study, options, f.keyImage)
-  const uuid = await cardUuid(hook, f.observationRef, a.category)
+  const uuid = await cardUuid(hook, f.observationRef, a.category, options.uuidNamespace)
   const card: Card = {
     uuid,
     summary: fitSummary((custom.summary ?? ((s) => findingSummary(subject, s, options)))(state)),

@@ -37,7 +37,13 @@ function orderSuggestions(
     const code = options.orderCodes[followUp.order]
     return {
       label,
-      uuid: await suggestionUuid(hook, a.finding.observationRef, code.code, window.due),
+      uuid: await suggestionUuid(
+        hook,
+        a.finding.observationRef,
+        code.code,
+        window.due,
+        options.uuidNamespace
+      ),
       isRecommended,
       actions: [
         {

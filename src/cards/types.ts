@@ -121,6 +121,8 @@ export interface CardOptions {
   /** How far back (months before `now`) prior AI findings still count as open. */
   findingsWindowMonths: number
   now: Date
+  /** Namespace of card and suggestion uuids: the calling client's (cards/uuid clientNamespace). */
+  uuidNamespace?: string
 }
 
 const LOINC = 'http://loinc.org'

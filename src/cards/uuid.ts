@@ -148,12 +148,26 @@ export function suggestionKey(
   return ['suggestion', hook, observationRef, orderCode, due].join('|')
 }
 
-export const cardUuid = (hook: string, observationRef: string, category?: string) =>
-  uuidV5(cardKey(hook, observationRef, category))
+/**
+ * The namespace of one client's card and suggestion uuids (issuer and tenant of the verified JWT):
+ * a finding's uuids are stable for one client and differ between clients, so feedback from one
+ * client can never name another's card (docs/security.md, Feedback).
+ */
+export const clientNamespace = (iss: string, tenant?: string): string =>
+  uuidV5(['client', iss, tenant ?? ''].join('|'))
+
+/** `namespace`: the client's ({@link clientNamespace}); imaging-cds's own when not given. */
+export const cardUuid = (
+  hook: string,
+  observationRef: string,
+  category?: string,
+  namespace?: string
+) => uuidV5(cardKey(hook, observationRef, category), namespace)
 
 export const suggestionUuid = (
   hook: string,
   observationRef: string,
   orderCode: string,
-  due: string
-) => uuidV5(suggestionKey(hook, observationRef, orderCode, due))
+  due: string,
+  namespace?: string
+) => uuidV5(suggestionKey(hook, observationRef, orderCode, due), namespace)

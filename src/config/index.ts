@@ -15,6 +15,7 @@ import {
 } from '../clinical/exam-families'
 import { findingKinds, type FindingKind } from '../clinical/types'
 import { IMAGING_HOOK } from '../discovery'
+import type { RateLimit } from '../feedback/rate-limit'
 
 /** The default of CDS_HOOK_DOMAIN: the project's own domain, imaging-cds.org, reversed. */
 export const DEFAULT_HOOK_DOMAIN = 'org.imaging-cds'
@@ -60,6 +61,8 @@ export const envSchema = z.object({
   CDS_HOOK_BUDGET_MS: int(100, 60_000).default(1000),
   CDS_FHIR_TIMEOUT_MS: int(50, 60_000).optional(),
   CDS_BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** Feedback entries one client (issuer and tenant) may send per minute; 0: no limit. */
+  CDS_FEEDBACK_RATE_LIMIT: int(0, 1_000_000).default(1000),
   /** Reverse domain of whoever runs the service; the custom hook's name is built from it. */
   CDS_HOOK_DOMAIN: z
     .string()
@@ -110,6 +113,8 @@ export interface AppConfig {
   hookBudgetMs: number
   fhirTimeoutMs: number
   bodyLimitBytes: number
+  /** Feedback entries per client (issuer and tenant) and window; a limit of 0 is no limit. */
+  feedbackRateLimit: RateLimit
   /**
    * The custom hook's canonical, reverse-domain name: discovery lists it. Requests may also carry
    * its plain name, `imaging-study-complete` (see hooks/imaging-study-complete.md).
@@ -204,6 +209,7 @@ export function parseConfig(vars: Record<string, string | undefined>): AppConfig
     hookBudgetMs: env.CDS_HOOK_BUDGET_MS,
     fhirTimeoutMs,
     bodyLimitBytes: env.CDS_BODY_LIMIT_BYTES,
+    feedbackRateLimit: { limit: env.CDS_FEEDBACK_RATE_LIMIT, windowMs: 60_000 },
     imagingHook: env.CDS_IMAGING_HOOK ?? `${env.CDS_HOOK_DOMAIN}.${IMAGING_HOOK}`,
     logLevel: env.CDS_LOG_LEVEL,
     viewer: {

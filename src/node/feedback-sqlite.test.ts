@@ -19,6 +19,7 @@ import {
 } from './feedback-sqlite'
 
 const SERVICE = 'imaging-ai-findings'
+const CLIENT = { iss: 'https://ehr.test', tenant: 'north' }
 
 const card4a: CardMeta = {
   uuid: '11111111-1111-5111-8111-111111111111',
@@ -87,12 +88,12 @@ afterEach(() => {
 describe('SQLite feedback sink', () => {
   it('keeps every outcome and its card facts across a restart', async () => {
     const first = openSink()
-    await first.cardsIssued(SERVICE, [card4a, cardPe])
-    const result = await first.record(SERVICE, [
+    await first.cardsIssued(SERVICE, CLIENT, [card4a, cardPe])
+    const result = await first.record(SERVICE, CLIENT, [
       accepted(card4a.uuid, '2026-11-16T15:00:00Z', card4a.suggestionUuid),
       overridden(cardPe.uuid, '2026-11-20T23:00:00Z', 'already-addressed'),
     ])
-    expect(result).toEqual({ stored: 2, duplicates: 0 })
+    expect(result).toEqual({ stored: 2, duplicates: 0, notIssued: [] })
     first.close()
 
     const second = openSink()
@@ -119,10 +120,10 @@ describe('SQLite feedback sink', () => {
     expect(second.report().total).toBe(2)
     // A repeat after the restart is still recognised as a duplicate.
     expect(
-      await second.record(SERVICE, [
+      await second.record(SERVICE, CLIENT, [
         accepted(card4a.uuid, '2026-11-16T15:00:00Z', card4a.suggestionUuid),
       ])
-    ).toEqual({ stored: 0, duplicates: 1 })
+    ).toEqual({ stored: 0, duplicates: 1, notIssued: [] })
     second.close()
     expect(readFeedbackReport(path).byFindingKind.map((r) => [r.key, r.total])).toEqual([
       ['pulmonary-embolism', 1],
@@ -133,14 +134,22 @@ describe('SQLite feedback sink', () => {
   it('stores a duplicate once: the same post twice, and the same item twice in one post', async () => {
     const lines: string[] = []
     const sink = openSink(createLogger({ write: (line) => lines.push(line) }))
-    await sink.cardsIssued(SERVICE, [card4a])
+    await sink.cardsIssued(SERVICE, CLIENT, [card4a])
     const item = accepted(card4a.uuid, '2026-11-16T15:00:00Z', card4a.suggestionUuid)
-    expect(await sink.record(SERVICE, [item, { ...item }])).toEqual({ stored: 1, duplicates: 1 })
-    expect(await sink.record(SERVICE, [item])).toEqual({ stored: 0, duplicates: 1 })
+    expect(await sink.record(SERVICE, CLIENT, [item, { ...item }])).toEqual({
+      stored: 1,
+      duplicates: 1,
+      notIssued: [],
+    })
+    expect(await sink.record(SERVICE, CLIENT, [item])).toEqual({
+      stored: 0,
+      duplicates: 1,
+      notIssued: [],
+    })
     // Same card, another time: a second outcome (another clinician, another day).
     expect(
-      await sink.record(SERVICE, [{ ...item, outcomeTimestamp: '2026-11-17T09:00:00Z' }])
-    ).toEqual({ stored: 1, duplicates: 0 })
+      await sink.record(SERVICE, CLIENT, [{ ...item, outcomeTimestamp: '2026-11-17T09:00:00Z' }])
+    ).toEqual({ stored: 1, duplicates: 0, notIssued: [] })
     expect(sink.outcomes()).toHaveLength(2)
     // One log line per stored outcome, none for duplicates.
     const logged = lines
@@ -153,8 +162,8 @@ describe('SQLite feedback sink', () => {
     const secret = 'Patient Jane Q. Doe MRN 4471-22 told me she already had this done'
     const lines: string[] = []
     const sink = openSink(createLogger({ write: (line) => lines.push(line) }))
-    await sink.cardsIssued(SERVICE, [card4a])
-    await sink.record(SERVICE, [
+    await sink.cardsIssued(SERVICE, CLIENT, [card4a])
+    await sink.record(SERVICE, CLIENT, [
       overridden(card4a.uuid, '2026-11-16T15:00:00Z', 'done-elsewhere', secret),
     ])
     expect(sink.outcomes()[0]).toMatchObject({
@@ -176,8 +185,8 @@ describe('SQLite feedback sink', () => {
 
   it('reports acceptance and override rates by finding kind, category and model version', async () => {
     const sink = openSink()
-    await sink.cardsIssued(SERVICE, [card4a, cardPe, card2])
-    await sink.record(SERVICE, [
+    await sink.cardsIssued(SERVICE, CLIENT, [card4a, cardPe, card2])
+    await sink.record(SERVICE, CLIENT, [
       // 4A on model 2.1.0: 3 accepted, 1 overridden
       accepted(card4a.uuid, '2026-11-01T00:00:00Z', card4a.suggestionUuid),
       accepted(card4a.uuid, '2026-11-02T00:00:00Z', card4a.suggestionUuid),
@@ -189,11 +198,9 @@ describe('SQLite feedback sink', () => {
       overridden(card2.uuid, '2026-11-07T00:00:00Z', 'already-ordered'),
       // PE: 1 accepted
       accepted(cardPe.uuid, '2026-11-08T00:00:00Z'),
-      // A card this store never saw issued
-      accepted('99999999-9999-5999-8999-999999999999', '2026-11-09T00:00:00Z'),
     ])
     const report = sink.report()
-    expect(report).toMatchObject({ total: 9, accepted: 5, overridden: 4, unknownCards: 1 })
+    expect(report).toMatchObject({ total: 8, accepted: 4, overridden: 4, unknownCards: 0 })
 
     const nodule = report.byFindingKind.find((r) => r.key === 'pulmonary-nodule')!
     expect(nodule).toMatchObject({ total: 7, accepted: 3, overridden: 4 })
@@ -205,7 +212,6 @@ describe('SQLite feedback sink', () => {
     ])
     expect(report.byFindingKind.map((r) => r.key)).toEqual([
       'pulmonary-nodule',
-      '(unknown)',
       'pulmonary-embolism',
     ])
 
@@ -228,26 +234,67 @@ describe('SQLite feedback sink', () => {
     expect(byModel['LungNoduleAI 2.1.0']).toMatchObject({ total: 4, acceptedRate: 0.75 })
     expect(byModel['LungNoduleAI 2.2.0']).toMatchObject({ total: 3, overriddenRate: 1 })
     expect(byModel['PETriage 1.0']).toMatchObject({ total: 1, acceptedRate: 1 })
-    expect(byModel['(unknown)']).toMatchObject({ total: 1 })
 
-    expect(sink.report({ since: '2026-11-05T00:00:00Z' }).total).toBe(5)
+    expect(sink.report({ since: '2026-11-05T00:00:00Z' }).total).toBe(4)
   })
 
-  it('ties an outcome to a card registered after it arrived', async () => {
+  it('takes outcomes only about cards issued to the same client (issue 14)', async () => {
     const sink = openSink()
-    await sink.record(SERVICE, [accepted(card4a.uuid, '2026-11-16T15:00:00Z')])
-    expect(sink.report().unknownCards).toBe(1)
-    await sink.cardsIssued(SERVICE, [card4a])
-    expect(sink.report().byCategory.map((r) => r.key)).toEqual(['4A'])
+    const at = '2026-11-16T15:00:00Z'
+    // Never issued, or not yet: refused, nothing stored.
+    expect(await sink.record(SERVICE, CLIENT, [accepted(card4a.uuid, at)])).toEqual({
+      stored: 0,
+      duplicates: 0,
+      notIssued: [0],
+    })
+    await sink.cardsIssued(SERVICE, CLIENT, [card4a])
+    // Another issuer, or the same issuer's other tenant, cannot report on this client's card.
+    for (const other of [{ iss: 'https://other.test', tenant: 'north' }, { iss: CLIENT.iss }]) {
+      expect(await sink.record(SERVICE, other, [accepted(card4a.uuid, at)])).toEqual({
+        stored: 0,
+        duplicates: 0,
+        notIssued: [0],
+      })
+    }
+    expect(sink.outcomes()).toEqual([])
+    expect(
+      await sink.record(SERVICE, CLIENT, [accepted(cardPe.uuid, at), accepted(card4a.uuid, at)])
+    ).toEqual({ stored: 1, duplicates: 0, notIssued: [0] })
+    expect(sink.outcomes()).toMatchObject([{ iss: CLIENT.iss, tenant: 'north', category: '4A' }])
+  })
+
+  it('migrates a store of version 1: its cards take no new feedback, its outcomes still count', async () => {
+    const legacy = new Database(path.replace('nested/', ''))
+    legacy.exec(`CREATE TABLE issued_cards (uuid TEXT PRIMARY KEY, service TEXT NOT NULL,
+      finding_kind TEXT NOT NULL, category TEXT, model_name TEXT, model_version TEXT,
+      observation_ref TEXT NOT NULL, suggestion_uuid TEXT, first_issued TEXT NOT NULL);
+    CREATE TABLE outcomes (id INTEGER PRIMARY KEY, feedback_key TEXT NOT NULL UNIQUE,
+      service TEXT NOT NULL, card_uuid TEXT NOT NULL, outcome TEXT NOT NULL,
+      override_reason_code TEXT, override_reason_system TEXT,
+      accepted_suggestions TEXT NOT NULL DEFAULT '[]', has_user_comment INTEGER NOT NULL DEFAULT 0,
+      outcome_timestamp TEXT NOT NULL, received_at TEXT NOT NULL, finding_kind TEXT, category TEXT,
+      model_name TEXT, model_version TEXT, observation_ref TEXT);
+    INSERT INTO issued_cards VALUES ('${card4a.uuid}', '${SERVICE}', 'pulmonary-nodule', '4A',
+      NULL, NULL, 'Observation/a', NULL, '2026-01-01T00:00:00Z');
+    INSERT INTO outcomes (feedback_key, service, card_uuid, outcome, outcome_timestamp,
+      received_at) VALUES ('k', '${SERVICE}', '${card4a.uuid}', 'accepted',
+      '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');`)
+    legacy.close()
+    const sink = openSqliteFeedbackSink(path.replace('nested/', ''), silentLogger)
+    open.push(sink)
+    expect(sink.report()).toMatchObject({ total: 1, byCategory: [{ key: '4A', total: 1 }] })
+    expect(
+      await sink.record(SERVICE, CLIENT, [accepted(card4a.uuid, '2026-11-16T15:00:00Z')])
+    ).toMatchObject({ stored: 0, notIssued: [0] })
   })
 
   it('keeps the first issue time of a card issued again', async () => {
     let now = new Date('2026-11-16T14:10:00Z')
     const sink = openSqliteFeedbackSink(path, silentLogger, { now: () => now })
     open.push(sink)
-    await sink.cardsIssued(SERVICE, [card4a])
+    await sink.cardsIssued(SERVICE, CLIENT, [card4a])
     now = new Date('2026-11-18T10:00:00Z')
-    await sink.cardsIssued(SERVICE, [card4a])
+    await sink.cardsIssued(SERVICE, CLIENT, [card4a])
     sink.close()
     const db = new Database(path, { readonly: true })
     const rows = db.prepare('SELECT first_issued FROM issued_cards').all()
@@ -264,7 +311,8 @@ describe('SQLite feedback sink', () => {
 
   it('compares report windows in UTC whatever offset the client sent', async () => {
     const sink = openSink()
-    await sink.record(SERVICE, [
+    await sink.cardsIssued(SERVICE, CLIENT, [card4a])
+    await sink.record(SERVICE, CLIENT, [
       accepted(card4a.uuid, '2026-11-05T00:30:00+01:00'), // 2026-11-04T23:30Z
       accepted(card4a.uuid, '2026-11-05T00:30:00Z'),
     ])
@@ -281,7 +329,8 @@ describe('CDS_FEEDBACK_DB in the Node entry', () => {
     )
     open.push(sink)
     expect(sink.path).toBe(path)
-    await sink.record(SERVICE, [accepted(card4a.uuid, '2026-11-16T15:00:00Z')])
+    await sink.cardsIssued(SERVICE, CLIENT, [card4a])
+    await sink.record(SERVICE, CLIENT, [accepted(card4a.uuid, '2026-11-16T15:00:00Z')])
     sink.close()
     expect(readFeedbackReport(path).total).toBe(1)
     expect(lines.join('\n')).toContain('startup.feedback_store')

@@ -12,7 +12,22 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import { feedbackKey, logOutcome, type FeedbackItem, type FeedbackSink } from '../feedback'
+import {
+  feedbackKey,
+  logOutcome,
+  sameClient,
+  type FeedbackClient,
+  type FeedbackItem,
+  type FeedbackRecord,
+  type FeedbackSink,
+} from '../feedback'
+import {
+  buildReport,
+  utcTimestamp,
+  type FeedbackReport,
+  type ReportInput,
+  type ReportOptions,
+} from '../feedback/report'
 import type { CardMeta } from '../cards/types'
 import type { FindingKind } from '../clinical/types'
 import type { Logger } from '../log'
@@ -23,6 +38,9 @@ export const DEFAULT_FEEDBACK_DB = 'data/feedback.sqlite'
 /** One stored outcome as read back (no comment text: only whether there was one). */
 export interface StoredOutcome {
   service: string
+  /** The client (JWT issuer and tenant) that sent it and was issued the card. */
+  iss: string
+  tenant?: string
   card: string
   outcome: 'accepted' | 'overridden'
   overrideReasonCode?: string
@@ -38,37 +56,6 @@ export interface StoredOutcome {
   observationRef?: string
 }
 
-/** Acceptance and override counts for one group (a finding kind, a category, a model version). */
-export interface ReportRow {
-  /** The group's value; `(unknown)` when the card was never registered, `(none)` for no value. */
-  key: string
-  total: number
-  accepted: number
-  overridden: number
-  /** accepted / total, 0..1 (0 when total is 0). */
-  acceptedRate: number
-  overriddenRate: number
-  /** Most frequent override reason codes, most frequent first (at most 3). */
-  topOverrideReasons: { code: string; system?: string; count: number }[]
-}
-
-export interface FeedbackReport {
-  total: number
-  accepted: number
-  overridden: number
-  /** Outcomes whose card this store never saw issued (so no kind, category or model). */
-  unknownCards: number
-  byFindingKind: ReportRow[]
-  byCategory: ReportRow[]
-  /** Keyed `model-name model-version`. */
-  byModelVersion: ReportRow[]
-}
-
-export interface ReportOptions {
-  /** Only outcomes at or after this ISO timestamp (outcomeTimestamp). */
-  since?: string
-}
-
 export interface SqliteFeedbackSink extends FeedbackSink {
   /** Path as opened (`:memory:` for a transient store). */
   readonly path: string
@@ -77,6 +64,13 @@ export interface SqliteFeedbackSink extends FeedbackSink {
   outcomes(): StoredOutcome[]
   close(): void
 }
+
+/**
+ * Version 2 added the client (`iss`, `tenant`) to both tables: cards are issued to a client and
+ * take feedback from that client only. Older files are migrated in place at open; their cards
+ * have no client, so they take no new feedback (their uuids are no longer issued anyway).
+ */
+const SCHEMA_VERSION = 2
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS issued_cards (
@@ -112,9 +106,12 @@ CREATE INDEX IF NOT EXISTS outcomes_card ON outcomes (card_uuid);
 CREATE INDEX IF NOT EXISTS outcomes_time ON outcomes (outcome_timestamp);
 `
 
+/** Columns added by version 2, per table (ALTER TABLE ... ADD COLUMN when missing). */
+const CLIENT_COLUMNS = ['iss TEXT', "tenant TEXT NOT NULL DEFAULT ''"]
+
 /**
  * The outcome's facts, falling back to the issued card for outcomes stored before their card
- * was registered (another instance issued it, or the feedback raced the card).
+ * was registered (stores of version 1).
  */
 const OUTCOME_VIEW = `
 SELECT o.*,
@@ -128,6 +125,8 @@ FROM outcomes o LEFT JOIN issued_cards c ON c.uuid = o.card_uuid
 
 interface IssuedRow {
   uuid: string
+  iss: string | null
+  tenant: string
   finding_kind: string
   category: string | null
   model_name: string | null
@@ -138,6 +137,8 @@ interface IssuedRow {
 
 interface OutcomeRow {
   service: string
+  iss: string | null
+  tenant: string
   card_uuid: string
   outcome: 'accepted' | 'overridden'
   override_reason_code: string | null
@@ -153,7 +154,24 @@ interface OutcomeRow {
   obs: string | null
 }
 
-const TOP_REASONS = 3
+/** Creates the tables, or brings an older store to {@link SCHEMA_VERSION}. */
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number
+  if (version >= SCHEMA_VERSION) return
+  db.transaction(() => {
+    db.exec(SCHEMA)
+    for (const table of ['issued_cards', 'outcomes']) {
+      const columns = new Set(
+        (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name)
+      )
+      for (const column of CLIENT_COLUMNS) {
+        if (!columns.has(column.split(' ')[0]!))
+          db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`)
+      }
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  })()
+}
 
 /**
  * Opens (creating when needed) the feedback store at `path`. The parent directory is created.
@@ -171,93 +189,111 @@ export function openSqliteFeedbackSink(
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('busy_timeout = 5000')
-  db.exec(SCHEMA)
+  migrate(db)
 
   // Prepared once; better-sqlite3 statements are reusable and synchronous.
   const insertCard = db.prepare(`
-    INSERT INTO issued_cards (uuid, service, finding_kind, category, model_name, model_version,
-      observation_ref, suggestion_uuid, first_issued)
-    VALUES (@uuid, @service, @findingKind, @category, @modelName, @modelVersion,
+    INSERT INTO issued_cards (uuid, iss, tenant, service, finding_kind, category, model_name,
+      model_version, observation_ref, suggestion_uuid, first_issued)
+    VALUES (@uuid, @iss, @tenant, @service, @findingKind, @category, @modelName, @modelVersion,
       @observationRef, @suggestionUuid, @firstIssued)
     ON CONFLICT (uuid) DO NOTHING`)
   const selectCard = db.prepare<[string], IssuedRow>('SELECT * FROM issued_cards WHERE uuid = ?')
   const insertOutcome = db.prepare(`
-    INSERT OR IGNORE INTO outcomes (feedback_key, service, card_uuid, outcome,
+    INSERT OR IGNORE INTO outcomes (feedback_key, service, iss, tenant, card_uuid, outcome,
       override_reason_code, override_reason_system, accepted_suggestions, has_user_comment,
       outcome_timestamp, received_at, finding_kind, category, model_name, model_version,
       observation_ref)
-    VALUES (@key, @service, @card, @outcome, @reasonCode, @reasonSystem, @accepted,
-      @hasComment, @outcomeTimestamp, @receivedAt, @findingKind, @category, @modelName,
-      @modelVersion, @observationRef)`)
+    VALUES (@key, @service, @iss, @tenant, @card, @outcome, @reasonCode, @reasonSystem,
+      @accepted, @hasComment, @outcomeTimestamp, @receivedAt, @findingKind, @category,
+      @modelName, @modelVersion, @observationRef)`)
   const selectOutcomes = db.prepare<[], OutcomeRow>(`${OUTCOME_VIEW} ORDER BY o.id`)
   const selectOutcomesSince = db.prepare<[string], OutcomeRow>(
     `${OUTCOME_VIEW} WHERE o.outcome_timestamp >= ? ORDER BY o.id`
   )
 
-  const registerCards = db.transaction((serviceId: string, cards: CardMeta[]) => {
-    const firstIssued = now().toISOString()
-    for (const meta of cards) {
-      insertCard.run({
-        uuid: meta.uuid,
-        service: serviceId,
-        findingKind: meta.findingKind,
-        category: meta.category ?? null,
-        modelName: meta.modelName ?? null,
-        modelVersion: meta.modelVersion ?? null,
-        observationRef: meta.observationRef,
-        suggestionUuid: meta.suggestionUuid ?? null,
-        firstIssued,
-      })
+  const registerCards = db.transaction(
+    (serviceId: string, client: FeedbackClient, cards: CardMeta[]) => {
+      const firstIssued = now().toISOString()
+      for (const meta of cards) {
+        insertCard.run({
+          uuid: meta.uuid,
+          iss: client.iss,
+          tenant: client.tenant ?? '',
+          service: serviceId,
+          findingKind: meta.findingKind,
+          category: meta.category ?? null,
+          modelName: meta.modelName ?? null,
+          modelVersion: meta.modelVersion ?? null,
+          observationRef: meta.observationRef,
+          suggestionUuid: meta.suggestionUuid ?? null,
+          firstIssued,
+        })
+      }
     }
-  })
+  )
 
-  const storeOutcomes = db.transaction((serviceId: string, items: FeedbackItem[]) => {
-    const receivedAt = now().toISOString()
-    const stored: { item: FeedbackItem; finding: CardMeta | undefined }[] = []
-    for (const item of items) {
-      const finding = toMeta(selectCard.get(item.card))
-      const reason = item.overrideReason?.reason
-      const result = insertOutcome.run({
-        key: feedbackKey(serviceId, item),
-        service: serviceId,
-        card: item.card,
-        outcome: item.outcome,
-        reasonCode: reason?.code ?? null,
-        reasonSystem: reason?.system ?? null,
-        accepted: JSON.stringify((item.acceptedSuggestions ?? []).map((s) => s.id)),
-        // Whether a comment was given, never its text: free text can hold PHI.
-        hasComment: item.overrideReason?.userComment?.trim() ? 1 : 0,
-        outcomeTimestamp: utcTimestamp(item.outcomeTimestamp),
-        receivedAt,
-        findingKind: finding?.findingKind ?? null,
-        category: finding?.category ?? null,
-        modelName: finding?.modelName ?? null,
-        modelVersion: finding?.modelVersion ?? null,
-        observationRef: finding?.observationRef ?? null,
+  const storeOutcomes = db.transaction(
+    (serviceId: string, client: FeedbackClient, items: FeedbackItem[]) => {
+      const receivedAt = now().toISOString()
+      const stored: FeedbackRecord[] = []
+      const notIssued: number[] = []
+      items.forEach((item, index) => {
+        const card = selectCard.get(item.card)
+        if (
+          !card ||
+          card.iss === null ||
+          !sameClient({ iss: card.iss, tenant: card.tenant }, client)
+        )
+          return void notIssued.push(index)
+        const finding = toMeta(card)
+        const reason = item.overrideReason?.reason
+        const result = insertOutcome.run({
+          key: feedbackKey(serviceId, client, item),
+          service: serviceId,
+          iss: client.iss,
+          tenant: client.tenant ?? '',
+          card: item.card,
+          outcome: item.outcome,
+          reasonCode: reason?.code ?? null,
+          reasonSystem: reason?.system ?? null,
+          accepted: JSON.stringify((item.acceptedSuggestions ?? []).map((s) => s.id)),
+          // Whether a comment was given, never its text: free text can hold PHI.
+          hasComment: item.overrideReason?.userComment?.trim() ? 1 : 0,
+          outcomeTimestamp: utcTimestamp(item.outcomeTimestamp),
+          receivedAt,
+          findingKind: finding.findingKind,
+          category: finding.category ?? null,
+          modelName: finding.modelName ?? null,
+          modelVersion: finding.modelVersion ?? null,
+          observationRef: finding.observationRef,
+        })
+        if (result.changes === 1) stored.push({ ...item, serviceId, client, finding })
       })
-      if (result.changes === 1) stored.push({ item, finding })
+      return { stored, notIssued }
     }
-    return stored
-  })
+  )
 
   return {
     path,
-    async cardsIssued(serviceId, cards) {
-      if (cards.length > 0) registerCards(serviceId, cards)
+    async cardsIssued(serviceId, client, cards) {
+      if (cards.length > 0) registerCards(serviceId, client, cards)
     },
-    async record(serviceId, items) {
-      const stored = storeOutcomes(serviceId, items)
+    async record(serviceId, client, items) {
+      const { stored, notIssued } = storeOutcomes(serviceId, client, items)
       // Logged after commit, so a logged outcome is a stored one.
-      for (const { item, finding } of stored) {
-        logOutcome(logger, { ...item, serviceId, ...(finding ? { finding } : {}) })
+      for (const record of stored) logOutcome(logger, record)
+      return {
+        stored: stored.length,
+        duplicates: items.length - stored.length - notIssued.length,
+        notIssued,
       }
-      return { stored: stored.length, duplicates: items.length - stored.length }
     },
     report(reportOptions = {}) {
       const rows = reportOptions.since
-        ? selectOutcomesSince.all(utcTimestamp(reportOptions.since))
-        : selectOutcomes.all()
-      return buildReport(rows)
+        ? selectOutcomesSince.iterate(utcTimestamp(reportOptions.since))
+        : selectOutcomes.iterate()
+      return buildReport(mapRows(rows, reportInput))
     },
     outcomes: () => selectOutcomes.all().map(toStoredOutcome),
     close: () => {
@@ -266,14 +302,21 @@ export function openSqliteFeedbackSink(
   }
 }
 
-/** UTC ISO form, so `since` filters compare like with like whatever offset the client sent. */
-function utcTimestamp(value: string): string {
-  const ms = Date.parse(value)
-  return Number.isNaN(ms) ? value : new Date(ms).toISOString()
+function* mapRows<T, U>(rows: Iterable<T>, map: (row: T) => U): Iterable<U> {
+  for (const row of rows) yield map(row)
 }
 
-function toMeta(row: IssuedRow | undefined): CardMeta | undefined {
-  if (!row) return undefined
+const reportInput = (row: OutcomeRow): ReportInput => ({
+  outcome: row.outcome,
+  findingKind: row.kind,
+  category: row.cat,
+  modelName: row.mname,
+  modelVersion: row.mversion,
+  reasonCode: row.override_reason_code,
+  reasonSystem: row.override_reason_system,
+})
+
+function toMeta(row: IssuedRow): CardMeta {
   return {
     uuid: row.uuid,
     findingKind: row.finding_kind as FindingKind,
@@ -289,6 +332,7 @@ function toStoredOutcome(row: OutcomeRow): StoredOutcome {
   const optional = (value: string | null) => value ?? undefined
   const out: StoredOutcome = {
     service: row.service,
+    iss: row.iss ?? '',
     card: row.card_uuid,
     outcome: row.outcome,
     acceptedSuggestions: JSON.parse(row.accepted_suggestions) as string[],
@@ -297,6 +341,7 @@ function toStoredOutcome(row: OutcomeRow): StoredOutcome {
     receivedAt: row.received_at,
   }
   const fields = {
+    tenant: row.tenant || undefined,
     overrideReasonCode: optional(row.override_reason_code),
     overrideReasonSystem: optional(row.override_reason_system),
     findingKind: optional(row.kind),
@@ -311,9 +356,6 @@ function toStoredOutcome(row: OutcomeRow): StoredOutcome {
   return out
 }
 
-const UNKNOWN = '(unknown)'
-const NONE = '(none)'
-
 /**
  * Reads the report from a store file without writing to it (read-only; the service may be
  * running and writing at the same time, which WAL allows).
@@ -325,68 +367,9 @@ export function readFeedbackReport(path: string, options: ReportOptions = {}): F
     const sql = `${OUTCOME_VIEW}${options.since ? ' WHERE o.outcome_timestamp >= ?' : ''}`
     const rows = db
       .prepare<unknown[], OutcomeRow>(sql)
-      .all(...(options.since ? [utcTimestamp(options.since)] : []))
-    return buildReport(rows)
+      .iterate(...(options.since ? [utcTimestamp(options.since)] : []))
+    return buildReport(mapRows(rows, reportInput))
   } finally {
     db.close()
-  }
-}
-
-/**
- * Groups outcomes into rates. Done in TypeScript over the rows rather than in SQL: the volumes
- * are clinician clicks (thousands, not millions) and the top-reasons-per-group step is clearer.
- */
-function buildReport(rows: OutcomeRow[]): FeedbackReport {
-  const known = (row: OutcomeRow) => row.kind !== null
-  const group = (keyOf: (row: OutcomeRow) => string) => {
-    const groups = new Map<string, OutcomeRow[]>()
-    for (const row of rows) {
-      const key = keyOf(row)
-      groups.set(key, [...(groups.get(key) ?? []), row])
-    }
-    return [...groups.entries()]
-      .map(([key, members]) => reportRow(key, members))
-      .sort((a, b) => b.total - a.total || a.key.localeCompare(b.key))
-  }
-  return {
-    total: rows.length,
-    accepted: rows.filter((r) => r.outcome === 'accepted').length,
-    overridden: rows.filter((r) => r.outcome === 'overridden').length,
-    unknownCards: rows.filter((r) => !known(r)).length,
-    byFindingKind: group((r) => r.kind ?? UNKNOWN),
-    byCategory: group((r) => (known(r) ? (r.cat ?? NONE) : UNKNOWN)),
-    byModelVersion: group((r) =>
-      known(r) ? `${r.mname ?? NONE} ${r.mversion ?? NONE}`.trim() : UNKNOWN
-    ),
-  }
-}
-
-function reportRow(key: string, rows: OutcomeRow[]): ReportRow {
-  const accepted = rows.filter((r) => r.outcome === 'accepted').length
-  const overridden = rows.filter((r) => r.outcome === 'overridden').length
-  const reasons = new Map<string, { code: string; system?: string; count: number }>()
-  for (const row of rows) {
-    if (row.outcome !== 'overridden') continue
-    const code = row.override_reason_code ?? NONE
-    const id = `${row.override_reason_system ?? ''}|${code}`
-    const entry = reasons.get(id) ?? {
-      code,
-      ...(row.override_reason_system ? { system: row.override_reason_system } : {}),
-      count: 0,
-    }
-    entry.count++
-    reasons.set(id, entry)
-  }
-  const total = rows.length
-  return {
-    key,
-    total,
-    accepted,
-    overridden,
-    acceptedRate: total ? accepted / total : 0,
-    overriddenRate: total ? overridden / total : 0,
-    topOverrideReasons: [...reasons.values()]
-      .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code))
-      .slice(0, TOP_REASONS),
   }
 }

@@ -79,7 +79,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   })
   const feedback = new Counter({
     name: 'cds_feedback_entries_total',
-    help: 'Feedback entries by outcome: stored, duplicate, rejected (invalid), failed (not stored)',
+    help: 'Feedback entries by outcome: stored, duplicate, rejected (invalid or not our card), limited (rate), failed (not stored)',
     labelNames: ['service', 'outcome'],
     registers,
   })

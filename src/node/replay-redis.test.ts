@@ -4,11 +4,11 @@
  * and failing fast (never hanging) when Redis cannot be reached.
  */
 import { randomUUID } from 'node:crypto'
-import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../log'
 import { serverUrl } from '../../test/support/service-process'
+import { freePort } from '../../scripts/lib/ports'
 import { createRedisReplayStore, redactUrl, type RedisReplayStore } from './replay-redis'
 
 const url = serverUrl('CDS_TEST_REDIS_URL')
@@ -60,10 +60,7 @@ describe.skipIf(!url)('createRedisReplayStore', () => {
 
 describe('createRedisReplayStore without Redis', () => {
   it('fails each call at once instead of waiting, and reports not ready', async () => {
-    const server = createServer().listen(0, '127.0.0.1')
-    await new Promise((r) => server.once('listening', r))
-    const { port } = server.address() as { port: number }
-    await new Promise((r) => server.close(r))
+    const port = await freePort()
     const store = open({ url: `redis://127.0.0.1:${port}` })
     await expect(store.checkAndRemember('x', Date.now() + 60_000)).rejects.toThrow()
     expect(await store.ping()).toBe(false)

@@ -11,9 +11,11 @@
  * (`failOpenReplayStore`, src/auth/replay.ts).
  */
 import { createHash } from 'node:crypto'
-import { Redis } from 'ioredis'
 import type { ReplayStore } from '../auth/replay'
 import type { Logger } from '../log'
+import { connectRedis } from './redis'
+
+export { redactUrl } from './redis'
 
 export interface RedisReplayStoreOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
@@ -33,17 +35,6 @@ export interface RedisReplayStore extends ReplayStore {
   close(): Promise<void>
 }
 
-/** The URL without its password, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.href
-  } catch {
-    return '(unparseable URL)'
-  }
-}
-
 /**
  * Connects in the background and returns at once; calls made before Redis answers fail like any
  * other Redis failure.
@@ -52,31 +43,13 @@ export function redactUrl(url: string): string {
 export function createRedisReplayStore(options: RedisReplayStoreOptions): RedisReplayStore {
   const prefix = options.prefix ?? 'imaging-cds:jti:'
   const now = options.now ?? Date.now
-  const { logger } = options
-  const where = redactUrl(options.url)
-  const redis = new Redis(options.url, {
-    // Fail fast while disconnected instead of queueing calls that would wait for a reconnect.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs ?? 500,
-    connectTimeout: 2000,
-    // Reconnect forever, backing off to one attempt every 2 s.
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  })
-  // One line per change of state, not one per failed call or reconnect attempt.
-  let healthy: boolean | undefined
-  redis.on('ready', () => {
-    if (healthy !== true) logger.info('replay.redis_connected', { url: where })
-    healthy = true
-  })
-  redis.on('error', (err: Error) => {
-    if (healthy !== false) {
-      logger.error('replay.redis_unavailable', {
-        url: where,
-        error: (err as NodeJS.ErrnoException).code ?? err.name,
-      })
-    }
-    healthy = false
+  const redis = connectRedis({
+    url: options.url,
+    logger: options.logger,
+    events: 'replay',
+    ...(options.commandTimeoutMs !== undefined
+      ? { commandTimeoutMs: options.commandTimeoutMs }
+      : {}),
   })
 
   return {

@@ -17,8 +17,11 @@ export type Endpoint = 'service' | 'feedback' | 'discovery' | 'health' | 'other'
 /** How a FHIR read ended. */
 export type FhirReadOutcome = 'ok' | 'http_4xx' | 'http_5xx' | 'timeout' | 'error'
 
-/** What became of feedback entries: stored, already stored, refused as invalid, or not stored. */
-export type FeedbackOutcome = 'stored' | 'duplicate' | 'rejected' | 'failed'
+/**
+ * What became of feedback entries: stored, already stored, refused (invalid, or about a card not
+ * issued to the sender), refused by the per-client rate limit, or not stored (the store failed).
+ */
+export type FeedbackOutcome = 'stored' | 'duplicate' | 'rejected' | 'limited' | 'failed'
 
 export interface Observer {
   /**

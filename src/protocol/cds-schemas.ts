@@ -408,14 +408,35 @@ export const DiscoveryResponseSchema = z
   )
 
 // ---------------------------------------------------------------------------------------------
-// Feedback (§2.8): sent by clients, so unknown members are tolerated (J3).
+// Feedback (§2.8): sent by clients, so unknown members are tolerated (J3). Every string the
+// service keeps or matches is bounded (issue 14: unbounded cards and reasons flooded the store and
+// the logs); the bounds are far above what a real client sends.
+
+/** Longest feedback `card` and suggestion `id`: ours are 36-character uuids. */
+export const MAX_FEEDBACK_ID = 128
+/** Longest override reason `code`, `system` and `display`. */
+export const MAX_FEEDBACK_REASON = 1024
+/** Longest `userComment` (never stored, only whether there is one). */
+export const MAX_FEEDBACK_COMMENT = 10_000
+/** Most accepted suggestions in one entry: a card offers a handful. */
+export const MAX_ACCEPTED_SUGGESTIONS = 20
+
+const atMost = (max: number) => ({ message: `must be at most ${max} characters` })
+const feedbackId = nonEmpty.max(MAX_FEEDBACK_ID, atMost(MAX_FEEDBACK_ID))
+const reasonText = nonEmpty.max(MAX_FEEDBACK_REASON, atMost(MAX_FEEDBACK_REASON))
 
 export const OverrideReasonSchema = z
   .looseObject({
     // The sandbox drops `display` when it echoes the chosen reason (§3.7).
-    reason: z.looseObject({ system: uri, code: nonEmpty, display: nonEmpty.optional() }).optional(),
+    reason: z
+      .looseObject({
+        system: z.string().max(MAX_FEEDBACK_REASON, atMost(MAX_FEEDBACK_REASON)).pipe(uri),
+        code: reasonText,
+        display: reasonText.optional(),
+      })
+      .optional(),
     // Never stored, only whether there is one: an empty comment is no comment, not an error.
-    userComment: z.string().optional(),
+    userComment: z.string().max(MAX_FEEDBACK_COMMENT, atMost(MAX_FEEDBACK_COMMENT)).optional(),
   })
   .superRefine(
     onRecord((value, ctx) => {
@@ -428,9 +449,12 @@ export const OverrideReasonSchema = z
 
 export const FeedbackSchema = z
   .looseObject({
-    card: nonEmpty,
+    card: feedbackId,
     outcome: z.enum(['accepted', 'overridden']),
-    acceptedSuggestions: z.array(z.looseObject({ id: nonEmpty })).optional(),
+    acceptedSuggestions: z
+      .array(z.looseObject({ id: feedbackId }))
+      .max(MAX_ACCEPTED_SUGGESTIONS, `must list at most ${MAX_ACCEPTED_SUGGESTIONS} suggestions`)
+      .optional(),
     overrideReason: OverrideReasonSchema.optional(),
     outcomeTimestamp: UtcTimestampSchema,
   })
@@ -539,5 +563,6 @@ export type Card = z.infer<typeof CardSchema>
 export type CdsResponseBody = z.infer<typeof CdsResponseSchema>
 export type DiscoveryBody = z.infer<typeof DiscoveryResponseSchema>
 export type FeedbackRequestBody = z.infer<typeof FeedbackRequestSchema>
+export type FeedbackEntry = z.infer<typeof FeedbackSchema>
 export type FeedbackAnswer = z.infer<typeof FeedbackAnswerSchema>
 export type OperationOutcomeBody = z.infer<typeof OperationOutcomeSchema>

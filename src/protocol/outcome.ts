@@ -15,6 +15,7 @@ export type IssueCode =
   | 'login'
   | 'forbidden'
   | 'too-costly'
+  | 'throttled'
   | 'incomplete'
   | 'timeout'
   | 'exception'
@@ -59,6 +60,8 @@ export const preconditionFailed = (message: string) => new CdsError(412, message
 export const unauthorized = () => new CdsError(401, 'Unauthorized', 'login')
 export const payloadTooLarge = (limit: number) =>
   new CdsError(413, `Request body exceeds the limit of ${limit} bytes`, 'too-costly')
+
+export const tooManyRequests = (message: string) => new CdsError(429, message, 'throttled')
 
 /** True when a FHIR resource is an OperationOutcome (a failed prefetch, for example). */
 export function isOperationOutcome(value: unknown): value is OperationOutcome {

@@ -13,8 +13,10 @@ import {
   FeedbackAnswerSchema,
   FeedbackRequestSchema,
   FeedbackSchema,
+  MAX_FEEDBACK_ID,
   OperationOutcomeSchema,
   type CdsResponseBody,
+  type FeedbackEntry,
   type DiscoveryBody,
 } from './cds-schemas'
 
@@ -121,6 +123,45 @@ export interface RefusedFeedback {
   reason: string
 }
 
+/** Feedback entries accepted in one call: one per card of a response, a handful in practice. */
+export const MAX_FEEDBACK_ENTRIES = 1000
+/**
+ * JSON values (objects, arrays, strings, numbers...) accepted in one feedback body, counted before
+ * any validation: an entry is about a dozen, so this leaves room for every entry at its largest
+ * while a body of millions of tiny nested values (issue 14: 3.6 MB cost 1.1 s) costs one pass.
+ */
+export const MAX_FEEDBACK_VALUES = 50_000
+
+/**
+ * Counts the JSON values in `value`, stopping once `limit` is passed (so the answer is at most
+ * `limit + 1`). Iterative: nesting depth costs no stack.
+ */
+export function countJsonValues(value: unknown, limit: number): number {
+  let count = 0
+  const pending: unknown[] = [value]
+  while (pending.length > 0 && count <= limit) {
+    const next = pending.pop()
+    count++
+    if (Array.isArray(next)) for (const item of next) pending.push(item)
+    else if (typeof next === 'object' && next !== null)
+      for (const key in next) pending.push((next as Record<string, unknown>)[key])
+  }
+  return count
+}
+
+/**
+ * The size limits of a feedback body, checked before validation (so their cost is one bounded
+ * pass): `undefined` when within them, else why not.
+ */
+export function feedbackTooLarge(body: unknown): string | undefined {
+  const entries = (body as { feedback?: unknown } | null)?.feedback
+  if (Array.isArray(entries) && entries.length > MAX_FEEDBACK_ENTRIES)
+    return `at most ${MAX_FEEDBACK_ENTRIES} entries in one call`
+  if (countJsonValues(body, MAX_FEEDBACK_VALUES) > MAX_FEEDBACK_VALUES)
+    return `at most ${MAX_FEEDBACK_VALUES} JSON values in one call`
+  return undefined
+}
+
 const FeedbackEnvelopeSchema = z.looseObject({
   feedback: z.array(z.unknown()).min(1, 'must contain at least one feedback entry'),
 })
@@ -133,20 +174,26 @@ const FeedbackEnvelopeSchema = z.looseObject({
  */
 export function checkFeedbackEntries(
   body: unknown
-): { ok: false; errors: string[] } | { ok: true; valid: unknown[]; refused: RefusedFeedback[] } {
+):
+  | { ok: false; errors: string[] }
+  | { ok: true; valid: { index: number; entry: FeedbackEntry }[]; refused: RefusedFeedback[] } {
   const envelope = run(FeedbackEnvelopeSchema, body, { j2: false })
   if (!envelope.ok) return envelope
-  const valid: unknown[] = []
+  const valid: { index: number; entry: FeedbackEntry }[] = []
   const refused: RefusedFeedback[] = []
   ;(body as { feedback: unknown[] }).feedback.forEach((entry, index) => {
     const checked = run(FeedbackSchema, entry, { j2: false, at: ['feedback', index] })
     if (checked.ok) {
-      valid.push(entry)
+      // Checked against the schema (which transforms nothing), so it has the schema's type.
+      valid.push({ index, entry: entry as FeedbackEntry })
     } else {
       const card = (entry as { card?: unknown } | null)?.card
       refused.push({
         index,
-        ...(typeof card === 'string' && card.trim() !== '' ? { card } : {}),
+        // Echoed only when it could be a card id: the answer must not repeat a huge string.
+        ...(typeof card === 'string' && card.trim() !== '' && card.length <= MAX_FEEDBACK_ID
+          ? { card }
+          : {}),
         reason: listIssues(checked.errors),
       })
     }

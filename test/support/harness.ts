@@ -8,6 +8,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose'
 import { createApp, type AppDeps } from '../../src/app'
 import { parseConfig, type AppConfig } from '../../src/config'
 import { createLogger, type Logger } from '../../src/log'
+import { createMemoryFeedbackSink } from '../../src/feedback'
 import { expectValidResponse } from './validate-responses'
 
 export const PUBLIC_URL = 'https://cds.test'
@@ -28,6 +29,11 @@ export interface Harness {
   config: AppConfig
   app: ReturnType<typeof createApp>
   logs: string[]
+  /**
+   * Registers cards as issued to the test issuer, as a hook call would, so feedback about them
+   * is accepted (feedback is taken only for cards issued to its sender).
+   */
+  issueCards(uuids: string[], service?: string): Promise<void>
   /** Signs a token for `path` (the audience), as the trusted EHR would. */
   token(path: string, claims?: Record<string, unknown>): Promise<string>
   /** GET or POST with a fresh signed token; validates the response by kind. */
@@ -65,9 +71,11 @@ export async function createHarness(
   })
   const logs: string[] = []
   const logger: Logger = createLogger({ level: 'debug', write: (line) => logs.push(line) })
+  const feedbackSink = deps.feedbackSink ?? createMemoryFeedbackSink(logger)
   const app = createApp(config, {
     logger,
     now: () => new Date('2026-11-29T12:00:00Z'),
+    feedbackSink,
     ...deps,
   })
   const token = (path: string, claims: Record<string, unknown> = {}) =>
@@ -83,6 +91,17 @@ export async function createHarness(
     app,
     logs,
     token,
+    async issueCards(uuids, service = 'imaging-ai-findings') {
+      await feedbackSink.cardsIssued(
+        service,
+        { iss: ISSUER },
+        uuids.map((uuid) => ({
+          uuid,
+          findingKind: 'pulmonary-nodule',
+          observationRef: `Observation/${uuid}`,
+        }))
+      )
+    },
     async call(path, body, init = {}) {
       const headers: Record<string, string> = {
         authorization: `Bearer ${await token(path)}`,
