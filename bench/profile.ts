@@ -5,8 +5,10 @@
  * feedback store, global fetch). Prints where the time goes and writes a `.cpuprofile` that
  * Chrome DevTools or speedscope opens.
  *
- *   npx tsx bench/profile.ts [prefetch|fetch|discovery] [requests]
+ *   npx tsx bench/profile.ts [prefetch|fetch|discovery|dev] [requests]
  *
+ * `dev` is the call issue 13's targets are set on: development mode (no JWT), the README's
+ * full-prefetch request (fixtures/requests/imaging-study-complete-prefetch.json), no FHIR server.
  * `fetch` sends no prefetch, so the service reads everything through its FHIR client (`prefetch`
  * still reads the study's Endpoint). FHIR replies are recorded from the in-memory Medplum server
  * during the warm-up and replayed from memory while profiling, so the profile shows our fetch path
@@ -15,7 +17,7 @@
  * only times the calls (for A/B comparisons).
  */
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -155,7 +157,9 @@ async function main() {
   const fhir = await startFhirServer({ resources })
   const fhirUrl = fhir.url
   const replay = replayingFetch((input, init) => fetch(input, init))
+  const dev = mode === 'dev'
   const config = parseConfig({
+    ...(dev ? { CDS_DEV_MODE: '1' } : {}),
     CDS_PUBLIC_URL: PUBLIC_URL,
     CDS_TRUST: JSON.stringify({
       issuers: [
@@ -172,13 +176,22 @@ async function main() {
 
   const path = mode === 'discovery' ? '/cds-services' : HOOK_PATH
   const { withPrefetch, fetching } = hookBodies(fhirUrl)
-  const body = mode === 'discovery' ? undefined : mode === 'fetch' ? fetching : withPrefetch
-  const tokens = await signTokens(privateKey, `${PUBLIC_URL}${path}`, 4 * count + warmup)
+  const body = dev
+    ? readFileSync(
+        new URL('../fixtures/requests/imaging-study-complete-prefetch.json', import.meta.url),
+        'utf8'
+      )
+    : mode === 'discovery'
+      ? undefined
+      : mode === 'fetch'
+        ? fetching
+        : withPrefetch
+  const tokens = dev ? [] : await signTokens(privateKey, `${PUBLIC_URL}${path}`, 4 * count + warmup)
   const call = async () => {
     const res = await app.request(`http://localhost${path}`, {
       method: body ? 'POST' : 'GET',
       headers: {
-        authorization: `Bearer ${tokens.pop()}`,
+        ...(dev ? {} : { authorization: `Bearer ${tokens.pop()}` }),
         ...(body ? { 'content-type': 'application/json' } : {}),
       },
       ...(body ? { body } : {}),

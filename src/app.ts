@@ -130,15 +130,26 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
       c.res.headers.set('Access-Control-Allow-Private-Network', 'true')
     }
   })
-  app.use(
-    '*',
-    cors({
-      origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type'],
-      maxAge: 600,
-    })
-  )
+  const corsOrigins = config.corsOrigins
+  const preflight = cors({
+    origin: corsOrigins === '*' ? '*' : corsOrigins,
+    allowMethods: ['GET', 'POST', 'OPTIONS'],
+    allowHeaders: ['Authorization', 'Content-Type'],
+    maxAge: 600,
+  })
+  // Preflights go to Hono's cors. Other answers get the same headers it would set, but on the
+  // final response: Hono's cors sets them on a placeholder before the handler runs, and merging
+  // that placeholder into the handler's answer rebuilds it as a full Web Response on every call.
+  app.use('*', async function corsHeaders(c, next) {
+    if (c.req.method === 'OPTIONS') return preflight(c, next)
+    await next()
+    const origin = c.req.header('origin') ?? ''
+    if (corsOrigins === '*') c.res.headers.set('Access-Control-Allow-Origin', '*')
+    else {
+      if (corsOrigins.includes(origin)) c.res.headers.set('Access-Control-Allow-Origin', origin)
+      c.res.headers.append('Vary', 'Origin')
+    }
+  })
   app.use('*', requestId())
   app.use('*', async function requestLog(c, next) {
     const started = performance.now()

@@ -385,6 +385,21 @@ describe('CORS', () => {
       headers: { origin: 'https://evil.test' },
     })
     expect(other.headers.get('access-control-allow-origin')).toBeNull()
+    expect(ok.headers.get('vary')).toContain('Origin')
+    expect(other.headers.get('vary')).toContain('Origin')
+  })
+
+  it('sets the same headers on error answers (401 without a token, 404)', async () => {
+    for (const path of ['/cds-services/imaging-ai-findings', '/no-such-endpoint']) {
+      const res = await h.app.request(`http://localhost${path}`, {
+        method: 'POST',
+        headers: { origin: 'https://ehr.test', 'content-type': 'application/json' },
+        body: '{}',
+      })
+      expect(res.status).toBeGreaterThanOrEqual(400)
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://ehr.test')
+      expect(res.headers.get('vary')).toContain('Origin')
+    }
   })
 })
 
