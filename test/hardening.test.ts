@@ -203,6 +203,65 @@ describe('strings are bounded in length where they enter (issue 14, "What users 
 
 // ---------------------------------------------------------------------------------------------
 
+/** Paths that climb out of the FHIR base on some server: encoded separators, dot segments, `;`. */
+const CLIMBS = [
+  'Observation/..%2f..%2fadmin',
+  'Observation/..%2F..%2Fadmin',
+  'Observation/..%5c..%5cadmin',
+  'Observation/..%5C..%5Cadmin',
+  'Observation/..;/..;/admin',
+  'Observation/%2e%2e/%2E%2E/admin',
+]
+
+describe('the FHIR token goes only to plain paths under the base (issue 14, item 4)', () => {
+  /** Records every URL the service asks the FHIR server for; answers 404. */
+  const recordRequests = () => {
+    const requested: string[] = []
+    fhir.use(
+      http.get('*', ({ request }) => {
+        requested.push(request.url)
+        return new HttpResponse(null, { status: 404 })
+      })
+    )
+    return requested
+  }
+
+  it.each([
+    ...CLIMBS.map((climb) => `${FHIR_BASE}/${climb}?page=2`),
+    '..;/admin?page=2',
+    'Observation/..%2fadmin?page=2',
+  ])('a paging next link %s is never followed', async (next) => {
+    const requested = recordRequests()
+    const body = fresh(PATHS[FINDINGS]!)
+    body.prefetch.findings.link = [{ relation: 'next', url: next }]
+    const res = await post(FINDINGS, {
+      ...body,
+      fhirServer: FHIR_BASE,
+      fhirAuthorization: fhirAuthorization(),
+    })
+    expect(res.status).toBe(200)
+    expect(requested.filter((url) => url.includes('admin'))).toEqual([])
+  })
+
+  it.each(CLIMBS)('a fhirServer of the base and %s is not called', async (climb) => {
+    const requested = recordRequests()
+    const body = fresh(PATHS[FINDINGS]!)
+    delete body.prefetch.findings
+    const before = h.logs.length
+    const res = await post(FINDINGS, {
+      ...body,
+      fhirServer: `${FHIR_BASE}/${climb}`,
+      fhirAuthorization: fhirAuthorization(),
+    })
+    // No FHIR server may be called, so the missing findings key cannot be had.
+    expect(res.status).toBe(412)
+    expect(requested).toEqual([])
+    expect(h.logs.slice(before).join('\n')).toContain('fhir.server_not_allowed')
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+
 /** Markup, Markdown link syntax, bidi and control characters, as a producer could write them. */
 const PAYLOAD =
   '<img src=x onerror=alert(document.domain)>[x](javascript:alert(1))\u202eLUR\u0007\u001b[31m\u0085'

@@ -4,6 +4,7 @@
  * client could point the service (and the client's access token) at a host of its choosing.
  */
 import { trimTrailingSlashes } from '../text/index'
+import { isPlainPath } from '../fhir/url-path'
 import { parseFhirServerBase, parseHttpUrl, type FhirServerBase } from './url'
 import type { Caller } from './verify'
 
@@ -29,15 +30,17 @@ function within(base: FhirServerBase, target: URL): boolean {
  * The normalised form of `fhirServer` (WHATWG-parsed, no trailing slash) when it lies under one of
  * the caller's allowed FHIR base URLs, compared as parsed URLs (scheme, host, port, path prefix at
  * a segment boundary); undefined otherwise. The dev-mode entry `'*'` allows any http(s) URL. URLs
- * with credentials, a query or a fragment are never allowed, nor paths with encoded `/`, `\` or
- * `.`: the URL parser leaves `..%2f` alone, but many servers decode it and climb out of the prefix.
- * Callers send requests to the returned form, which is the one that was checked.
+ * with credentials, a query or a fragment are never allowed, nor paths that are not plain as
+ * written (src/fhir/url-path.ts: no dot segment, encoded separator or `;`, the same check as every
+ * FHIR read): the URL parser leaves `..%2f` and `..;` alone, but many servers decode or strip them
+ * and climb out of the prefix. Callers send requests to the returned form, which is the one that
+ * was checked.
  * @example const base = allowedFhirBase(caller, request.fhirServer)
  */
 export function allowedFhirBase(caller: Caller, fhirServer: string): string | undefined {
   const target = parseHttpUrl(fhirServer)
   if (!target || target.search || fhirServer.includes('?')) return undefined
-  if (/%(?:2f|5c|2e)/i.test(target.pathname)) return undefined
+  if (!isPlainPath(fhirServer)) return undefined
   const allowed =
     caller.fhirServers.includes('*') ||
     caller.fhirServers.some((entry) => {

@@ -10,6 +10,7 @@
 import type { Bundle, FhirResource } from 'fhir/r4'
 import { trimLeadingSlashes, trimTrailingSlashes } from '../text/index'
 import { sanitizeResource, type ShapeReport } from './shape'
+import { isPlainPath } from './url-path'
 import type { FhirReadOutcome } from '../observe'
 
 export type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
@@ -161,14 +162,10 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
   function resolve(relativeUrl: string): string {
     if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(relativeUrl))
       throw new FhirRequestError('absolute URLs are not followed')
-    const [path = ''] = relativeUrl.split('?')
-    // Dot segments and encoded separators would climb out of the base path (`Observation/..`,
-    // `DiagnosticReport/..%2f..%2fadmin`): the token is for the FHIR base, nothing beside it.
-    if (
-      /[\\#]|%2f|%5c|%2e/i.test(path) ||
-      path.split('/').some((segment) => segment === '.' || segment === '..')
-    )
-      throw new FhirRequestError('FHIR path not allowed')
+    // Dot segments, encoded separators and `;` would climb out of the base path
+    // (`Observation/..`, `DiagnosticReport/..%2f..%2fadmin`, `Patient/..;/admin`): the token is
+    // for the FHIR base, nothing beside it.
+    if (!isPlainPath(relativeUrl)) throw new FhirRequestError('FHIR path not allowed')
     const url = new URL(`${base}/${trimLeadingSlashes(relativeUrl)}`)
     if (!underBase(url)) throw new FhirRequestError('FHIR path not allowed')
     return url.href
@@ -186,13 +183,15 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
       for (let page = 1; next && page < pageCap && entries.length <= maxEntries; page++) {
         let url: URL | undefined
         try {
-          url = new URL(next, `${base}/`)
+          // Checked as written, like a relative read: the parser would resolve `..` first.
+          url = isPlainPath(next) ? new URL(next, `${base}/`) : undefined
         } catch {
           url = undefined
         }
         // Paging links are followed only under the FHIR base the allowlist admitted (no SSRF
-        // through `next`), and never twice (a server whose next page is itself). Such a link
-        // ends the search: it is no page left unread.
+        // through `next`), with a plain path (no dot segment, encoded separator or `;`), and
+        // never twice (a server whose next page is itself). Such a link ends the search: it is
+        // no page left unread.
         if (!url || !underBase(url) || seen.has(url.href)) {
           next = undefined
           break
