@@ -17,9 +17,8 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
+import type { CryptoKey, JWK } from 'jose'
 import type { Endpoint, Resource } from 'fhir/r4'
 import { startFhirServer, type FhirTestServer } from './fhir-server'
 import { renderCallHeader, renderCards, styleFor, type RenderStyle } from './render'
@@ -27,7 +26,8 @@ import { demoCalls, type DemoCall } from './scenarios'
 import { loadFixtureResources, type FixtureHookRequest } from '../fixtures/index'
 import { signCdsJwt } from '../scripts/lib/sign'
 import { callCds } from '../scripts/lib/call'
-import { freePort } from '../scripts/lib/ports'
+import { startTrustedService, type TrustedService } from '../scripts/lib/service'
+import { runCli } from '../scripts/lib/cli'
 import { formatFeedbackReport } from '../scripts/feedback-report'
 import { parseConfig } from '../src/config'
 import { createLogger, type Logger } from '../src/log'
@@ -174,40 +174,27 @@ async function startService(
   fhir: FhirTestServer
 ): Promise<DemoEnv> {
   // A key pair and a trust file that pins its public key and allows only this FHIR server.
-  const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true })
-  const publicJwk = await exportJWK(publicKey)
-  const kid = await calculateJwkThumbprint(publicJwk)
-  const trust = {
-    _note: 'Made by demo/run.ts for this run only.',
-    issuers: [
-      {
-        iss: DEMO_ISSUER,
-        jwks: { keys: [{ ...publicJwk, kid, alg: 'ES384', use: 'sig' }] },
-        algorithms: ['ES384'],
-        fhirServers: [fhir.url],
-      },
-    ],
-  }
   const endpoint = resources.find((r): r is Endpoint => r.resourceType === 'Endpoint')
-  const port = await freePort()
-  const config = parseConfig({
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    CDS_TRUST: JSON.stringify(trust),
-    OHIF_VIEWER_URL: DEMO_VIEWER_URL,
-    ...(endpoint?.address
-      ? { OHIF_DATA_SOURCES: JSON.stringify({ [endpoint.address]: DEMO_DATA_SOURCE }) }
-      : {}),
-  })
   const sink = openSqliteFeedbackSink(join(dir, 'feedback.sqlite'), logger)
-  let service: RunningServer
+  let started: TrustedService
   try {
-    service = await startServer(config, { logger, feedbackSink: sink })
+    started = await startTrustedService({
+      issuer: DEMO_ISSUER,
+      fhirServers: [fhir.url],
+      note: 'Made by demo/run.ts for this run only.',
+      env: {
+        OHIF_VIEWER_URL: DEMO_VIEWER_URL,
+        ...(endpoint?.address
+          ? { OHIF_DATA_SOURCES: JSON.stringify({ [endpoint.address]: DEMO_DATA_SOURCE }) }
+          : {}),
+      },
+      deps: { logger, feedbackSink: sink },
+    })
   } catch (err) {
     sink.close()
     throw err
   }
-  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES384' }
+  const { server: service, privateJwk, privateKey, kid } = started
   return { dir, fhir, service, sink, privateJwk, privateKey, kid, logPath }
 }
 
@@ -515,12 +502,4 @@ async function main(): Promise<number> {
   return result.exitCode
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(err)
-      process.exit(1)
-    }
-  )
-}
+runCli(import.meta.url, main, { fullErrors: true })

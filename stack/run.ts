@@ -22,14 +22,11 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
 import type { Card } from '../src/cards/types'
 import type { ServiceDefinition } from '../src/services/types'
-import { parseConfig } from '../src/config'
 import { createLogger } from '../src/log'
-import { startServer, type RunningServer } from '../src/node'
+import type { RunningServer } from '../src/node'
 import { loadFixtureResources } from '../fixtures/index'
 import { startFhirServer, type FhirTestServer } from '../demo/fhir-server'
 import { renderCards, styleFor } from '../demo/render'
@@ -43,6 +40,8 @@ import { createHttpClient } from './http'
 import { ensureOhif, OHIF_DATA_SOURCE, serveOhif, type RunningViewer } from './ohif'
 import { ORTHANC_INSTALL, orthancMissing, startOrthanc, type RunningOrthanc } from './orthanc'
 import { freePort } from '../scripts/lib/ports'
+import { startTrustedService } from '../scripts/lib/service'
+import { runCli } from '../scripts/lib/cli'
 import { PATIENT_ID_SYSTEM, STACK_SCENARIOS, studySpec, type StackScenario } from './scenarios'
 
 /** The integration engine's issuer; its key exists only in this process. */
@@ -386,29 +385,16 @@ async function startService(
   dicomweb: string,
   logPath: string
 ): Promise<StackService> {
-  const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true })
-  const publicJwk = await exportJWK(publicKey)
-  const kid = await calculateJwkThumbprint(publicJwk)
-  const trust = {
-    issuers: [
-      {
-        iss: STACK_ISSUER,
-        jwks: { keys: [{ ...publicJwk, kid, alg: 'ES384', use: 'sig' }] },
-        algorithms: ['ES384'],
-        fhirServers: [fhirUrl],
-      },
-    ],
-  }
-  const port = await freePort()
-  const config = parseConfig({
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    CDS_TRUST: JSON.stringify(trust),
-    OHIF_VIEWER_URL: viewerUrl,
-    OHIF_DATA_SOURCES: JSON.stringify({ [dicomweb]: OHIF_DATA_SOURCE }),
-  })
   const logger = createLogger({ write: (line) => appendFileSync(logPath, `${line}\n`) })
-  const server = await startServer(config, { logger })
+  const { server, privateKey, kid } = await startTrustedService({
+    issuer: STACK_ISSUER,
+    fhirServers: [fhirUrl],
+    env: {
+      OHIF_VIEWER_URL: viewerUrl,
+      OHIF_DATA_SOURCES: JSON.stringify({ [dicomweb]: OHIF_DATA_SOURCE }),
+    },
+    deps: { logger },
+  })
   return { server, privateKey, kid }
 }
 
@@ -442,12 +428,4 @@ async function main(): Promise<number> {
   return (await runStack({ check: values.check })).exitCode
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(err)
-      process.exit(1)
-    }
-  )
-}
+runCli(import.meta.url, main, { fullErrors: true })

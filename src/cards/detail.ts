@@ -6,7 +6,7 @@
 import { words } from '../../cards/index'
 import { clip } from '../clinical/fhir-values'
 import type { Assessment, Finding, FollowUp } from '../clinical/types'
-import { findingName, noduleFacts, orderFacts } from './facts'
+import { findingName, noduleFacts, orderFacts } from './wording-facts'
 import type { FollowUpState } from './follow-up'
 import { studyLabel } from './links'
 import { dueDates, dueWindow } from './orders'

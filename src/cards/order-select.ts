@@ -11,10 +11,10 @@
 import type { Bundle, ServiceRequest } from 'fhir/r4'
 import { fitSummary, words } from '../../cards/index'
 import { judgeOrder, type OrderVerdict } from '../clinical/index'
-import { cardMeta, cardSource, overrideReasons } from './card-parts'
+import { cardMeta, cardSource, overrideReasons } from './shared-fields'
 import { detailMarkdown } from './detail'
 import { OPEN_ORDER_STATUSES, type PatientEvidence } from '../evidence'
-import { findingShortName, orderFacts } from './facts'
+import { findingShortName, orderFacts } from './wording-facts'
 import { coveringOrder, followUpDone } from './follow-up'
 import { studyLinks } from './links'
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { assertValidCards } from './check'
+import { assertValidCards } from '../../test/support/card-check'
 import { patientViewCards } from './patient-view'
 import { studyCards } from './study-card'
 import {

@@ -9,7 +9,7 @@
 import { words } from '../../cards/index'
 import { isArrangeNow } from '../clinical/index'
 import type { PatientEvidence } from '../evidence'
-import { findingShortName } from './facts'
+import { findingShortName } from './wording-facts'
 import { followUpDone, followUpState, type FollowUpState } from './follow-up'
 import { findingCard } from './study-card'
 import { recentSubjects, todayOf } from './subjects'

@@ -1,6 +1,6 @@
 import type { ServiceRequest } from 'fhir/r4'
 import { describe, expect, it } from 'vitest'
-import { assertValidCards } from './check'
+import { assertValidCards } from '../../test/support/card-check'
 import { studyCards } from './study-card'
 import {
   LOINC,

@@ -35,15 +35,6 @@ export function inBounds(value: number, bounds: Bounds): boolean {
   )
 }
 
-/** The bounds in words, e.g. `6 ≤ d < 8`, for tests and debugging. */
-export function boundsText(name: string, bounds: Bounds): string {
-  if (bounds.min !== undefined && bounds.max !== undefined)
-    return `${bounds.min} ≤ ${name} < ${bounds.max}`
-  if (bounds.min !== undefined) return `${name} ≥ ${bounds.min}`
-  if (bounds.max !== undefined) return `${name} < ${bounds.max}`
-  return `any ${name}`
-}
-
 /** Mean of the long and short axes, rounded to 0.1 mm as Lung-RADS v2022 reports it. */
 export const meanOfAxes = (longMm: number, shortMm: number) => toTenthMm((longMm + shortMm) / 2)
 

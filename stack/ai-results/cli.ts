@@ -6,11 +6,11 @@
  * named; nothing of that file is written).
  */
 import { readFileSync } from 'node:fs'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { authFromEnv, createHttpClient } from '../http'
 import { AiResultError } from './schema'
 import { storeAiResult } from './store'
+import { runCli } from '../../scripts/lib/cli'
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -43,12 +43,4 @@ async function main(): Promise<number> {
   return failed > 0 ? 1 : 0
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error((err as Error).message)
-      process.exit(1)
-    }
-  )
-}
+runCli(import.meta.url, main)

@@ -18,11 +18,11 @@
  * Exit code: 0 when every study was bridged (or unchanged), 1 on failures, 2 when some study's
  * Patient was not found (nothing is created for it).
  */
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { authFromEnv, createHttpClient, type HttpClient } from '../http'
 import { bridgeAll, bridgeStudy, type BridgeOptions, type StudyResult } from './bridge'
 import { watch } from './watch'
+import { runCli } from '../../scripts/lib/cli'
 
 const USAGE =
   'Usage: npm run bridge -- --dicomweb URL --fhir URL --patient-system URI [--watch] (see stack/bridge/cli.ts)'
@@ -104,12 +104,4 @@ async function main(): Promise<number> {
   return exitCode
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error((err as Error).message)
-      process.exit(1)
-    }
-  )
-}
+runCli(import.meta.url, main)

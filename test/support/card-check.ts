@@ -1,11 +1,11 @@
 /**
- * @module cards/check
+ * @module test/support/card-check
  * Test helper: every card the builders issue must be a valid CDS Hooks 2.0 card (summary < 140,
  * no null or empty values, override reasons with display, ...). Delegates to the protocol
  * validator and adds a plain recursive empty-value walk so a failure names the card field.
  */
-import { assertValidCdsResponse } from '../protocol/validate'
-import type { Card, IssuedCard } from './types'
+import { assertValidCdsResponse } from '../../src/protocol/validate'
+import type { Card, IssuedCard } from '../../src/cards/types'
 
 /** Paths of every null, undefined, "", [] or {} under `value`. */
 export function emptyPaths(value: unknown, path = '$'): string[] {

@@ -1,5 +1,5 @@
 /**
- * @module cards/card-parts
+ * @module cards/shared-fields
  * The parts every imaging card carries whatever its hook: the override reasons, the source, and
  * the metadata kept beside the card so feedback on its uuid ties back to the finding.
  */

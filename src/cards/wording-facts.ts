@@ -1,5 +1,5 @@
 /**
- * @module cards/facts
+ * @module cards/wording-facts
  * What the wording (`cards/en.ts`, read as `words`) is told about a finding or an order: a
  * nodule's size, solidness and site rounded as its guideline rounds, a finding's name, an order's
  * name, status and date. The sentences themselves stay in `cards/`; this module only picks facts.
