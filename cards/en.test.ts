@@ -40,19 +40,21 @@ describe('summaries fit 139 characters by construction', () => {
       'critical finding, low confidence',
       words.summary.finding({ name: long, study: long, critical: true, lowConfidence: true }),
     ],
-    ...(['under-35', 'no-size', 'no-category', 'growing'] as const).map((why): [string, string] => [
-      `nodule without a follow-up: ${why}`,
-      words.summary.nodules({
-        guideline: 'fleischner-2017',
-        sizeMm: 123.45,
-        decimals: 1,
-        solidness: 'part-solid',
-        site: longWords,
-        more: 12,
-        plan: { kind: 'none', guideline: 'fleischner-2017', why },
-        lowConfidence: true,
-      }),
-    ]),
+    ...(['under-35', 'no-size', 'bad-size', 'no-category', 'growing'] as const).map(
+      (why): [string, string] => [
+        `nodule without a follow-up: ${why}`,
+        words.summary.nodules({
+          guideline: 'fleischner-2017',
+          sizeMm: 123.45,
+          decimals: 1,
+          solidness: 'part-solid',
+          site: longWords,
+          more: 12,
+          plan: { kind: 'none', guideline: 'fleischner-2017', why },
+          lowConfidence: true,
+        }),
+      ]
+    ),
     [
       'openFinding',
       words.summary.openFinding({

@@ -33,10 +33,17 @@ export type Plan =
       category?: string
       /**
        * Why there is no follow-up: the patient is out of the guideline's scope, the nodule has no
-       * size (or no solid-component size), or no row fits; `growing` when a no-follow-up row meets
+       * size (or no solid-component size), a size it cannot have (`bad-size`), or no row fits; `growing` when a no-follow-up row meets
        * a nodule that grew since the prior exam.
        */
-      why?: 'under-35' | 'malignancy' | 'immunosuppressed' | 'no-size' | 'no-category' | 'growing'
+      why?:
+        | 'under-35'
+        | 'malignancy'
+        | 'immunosuppressed'
+        | 'no-size'
+        | 'bad-size'
+        | 'no-category'
+        | 'growing'
     }
 
 /** The facts a nodule summary or heading needs, already rounded the guideline's way. */
@@ -165,6 +172,7 @@ function planWords(plan: Plan): string {
       if (plan.why === 'malignancy') return 'known cancer, no Fleischner interval; review'
       if (plan.why === 'immunosuppressed') return 'immunosuppressed, no Fleischner interval; review'
       if (plan.why === 'no-size') return `not measured, so no ${what}; review`
+      if (plan.why === 'bad-size') return `size unusable, so no ${what}; review`
       if (plan.why === 'no-category' || !plan.category) return `no ${what} computed; review`
       if (plan.category === '4B' || plan.category === '4X') return 'diagnostic work-up'
       if (plan.category === '0') return 'exam incomplete; see detail'
@@ -343,7 +351,15 @@ export const en = {
       `**Finding:** suspected ${md(name)}${location ? `, ${md(location)}` : ''}${study ? ` on ${md(study)}` : ''} (AI-detected).`,
     unknownHeading: (name: string, codes: string[]) =>
       `**Finding:** ${md(name)}${codes.length ? ` (${codes.map(md).join(', ')})` : ''}. imaging-cds has no guideline rule for this finding; it is listed so it is not missed.`,
-    size(s: { mean?: number; long?: number; short?: number; solid?: number; decimals: number }) {
+    size(s: {
+      mean?: number
+      long?: number
+      short?: number
+      solid?: number
+      decimals: number
+      unusable?: boolean
+    }) {
+      if (s.unusable) return '- Size: not usable, so not assessed (see Caveats)'
       const parts: string[] = []
       if (s.mean !== undefined) parts.push(`mean diameter ${mm(s.mean, s.decimals)}`)
       if (s.long !== undefined && s.short !== undefined)

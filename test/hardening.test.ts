@@ -262,6 +262,88 @@ describe('the FHIR token goes only to plain paths under the base (issue 14, item
 
 // ---------------------------------------------------------------------------------------------
 
+/** RadLex "average diameter": the mean-diameter component of a nodule finding. */
+const MEAN_DIAMETER = 'RID50155'
+/** The Lung-RADS category component the AI may add (SNOMED 1362105002). */
+const LUNG_RADS = '1362105002'
+
+const componentIs = (component: Json, code: string) =>
+  (component.code?.coding ?? []).some((c: Json) => c.code === code)
+
+/** The prefetch request with the nodule's mean diameter replaced and, unless kept, no AI category. */
+function withMeanDiameter(path: string, value: number, unit: string, keepAiCategory = false) {
+  const body = fresh(PATHS[path]!)
+  for (const finding of findingsOf(body)) {
+    if (!keepAiCategory)
+      finding.component = (finding.component ?? []).filter((c: Json) => !componentIs(c, LUNG_RADS))
+    for (const component of finding.component ?? [])
+      if (componentIs(component, MEAN_DIAMETER))
+        component.valueQuantity = { value, unit, code: unit }
+  }
+  return body
+}
+
+/** The card of the nodule finding (its summary names Lung-RADS, Fleischner or the nodule). */
+const noduleCard = (text: string): Json =>
+  (JSON.parse(text).cards as Json[]).find((c) => /nodule/i.test(c.summary))!
+
+describe('impossible measurements are not assessed (issue 14, item 4)', () => {
+  it.each([
+    [-50, 'mm'],
+    [0, 'mm'],
+    [301, 'mm'],
+    [31, 'cm'],
+    [8, 'kg'],
+  ])('%s %s: the nodule is shown as needing review, with the reason', async (value, unit) => {
+    const res = await post(FINDINGS, withMeanDiameter(FINDINGS, value, unit))
+    expect(res.status).toBe(200)
+    const card = noduleCard(res.text)
+    expect(card.summary).toContain('size unusable')
+    expect(card.summary).toContain('review')
+    expect(card.indicator).toBe('warning')
+    expect(card.detail).toMatch(/outside the physical range|not understood/)
+    expect(card.detail).toContain('Size: not usable')
+    // No guideline interval is offered for sizes that cannot be real.
+    expect(card.suggestions ?? []).toEqual([])
+  })
+
+  it('a mean diameter of 1e400 (Infinity once parsed) is not assessed either', async () => {
+    const body = withMeanDiameter(FINDINGS, 424242, 'mm')
+    const raw = JSON.stringify(body).replaceAll('424242', '1e400')
+    const res = await h.call(FINDINGS, undefined, { raw })
+    const text = await res.text()
+    expect(res.status).toBe(200)
+    const card = noduleCard(text)
+    expect(card.summary).toContain('size unusable')
+    expect(card.detail).toContain('no numeric value')
+  })
+
+  it('the AI category still stands (a card says more, never less), with the reason', async () => {
+    const res = await post(FINDINGS, withMeanDiameter(FINDINGS, -50, 'mm', true))
+    expect(res.status).toBe(200)
+    const card = noduleCard(res.text)
+    expect(card.summary).toContain('Lung-RADS 4A')
+    expect(card.detail).toContain('outside the physical range')
+    expect(card.detail).toContain('could not be checked against measurements')
+  })
+
+  it('the sizes at the edge of the range are assessed as usual', async () => {
+    const res = await post(FINDINGS, withMeanDiameter(FINDINGS, 300, 'mm'))
+    expect(res.status).toBe(200)
+    expect(noduleCard(res.text).summary).toContain('300')
+    expect(noduleCard(res.text).summary).not.toContain('unusable')
+  })
+
+  it('patient-view: the same nodule needs review there too', async () => {
+    const res = await post(OUTSTANDING, withMeanDiameter(OUTSTANDING, -50, 'mm'))
+    expect(res.status).toBe(200)
+    expect(res.text).toContain('outside the physical range')
+    expect(res.text).not.toContain('-50 mm nodule')
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+
 /** Markup, Markdown link syntax, bidi and control characters, as a producer could write them. */
 const PAYLOAD =
   '<img src=x onerror=alert(document.domain)>[x](javascript:alert(1))\u202eLUR\u0007\u001b[31m\u0085'

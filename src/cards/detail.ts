@@ -76,6 +76,7 @@ function noduleSection(a: Assessment): string {
       ...(n?.solidComponentMm !== undefined ? { solid: n.solidComponentMm } : {}),
       // The measured mean, to 0.1 mm; the guideline's own rounding shows in its rule line.
       decimals: 1,
+      ...(n?.sizeUnusable ? { unusable: true } : {}),
     }),
     n?.solidness ? d.composition(n.solidness) : undefined,
     n?.position ? d.position(n.position) : undefined,

@@ -1,7 +1,8 @@
 /**
  * @module cards/patient-view
  * patient-view: one card per outstanding AI finding of the last `findingsWindowMonths` — one that
- * needs a follow-up, is critical, or is of a kind imaging-cds does not know — that has neither an
+ * needs a follow-up, is critical, is of a kind imaging-cds does not know, or is a nodule whose
+ * sizes could not be assessed — that has neither an
  * order covering its follow-up nor a later study that did it (`orderCoverage` / `studyCoverage`,
  * docs/clinical-rules.md "Coverage").
  * A study's nodules count as one finding (the exam-level category is its most suspicious nodule's).
@@ -29,8 +30,9 @@ export async function patientViewCards(
   const outstanding = recentSubjects(patient, options).filter((subject) => {
     const { lead } = subject
     // Unknown findings are listed too: imaging-cds has no rule for them, so nothing else will.
-    if (!lead.followUp && lead.indicator !== 'critical' && lead.finding.kind !== 'unknown')
-      return false
+    // So is a nodule whose sizes could not be assessed: it needs review, it is not cleared.
+    const needsReview = lead.finding.kind === 'unknown' || !!lead.finding.nodule?.sizeUnusable
+    if (!lead.followUp && lead.indicator !== 'critical' && !needsReview) return false
     return (
       !followUpState(subject, patient, options).existing && !followUpDone(subject, patient, options)
     )

@@ -28,6 +28,7 @@ export const STUDY_HOOK = 'imaging-study-complete'
 function noFollowUpReason(a: Assessment): Extract<Plan, { kind: 'none' }>['why'] {
   if (a.exclusion) return a.exclusion
   if (!a.category) {
+    if (a.finding.nodule?.sizeUnusable) return 'bad-size'
     const { d } = noduleDiameters(a.finding.nodule ?? { change: 'baseline', benignFeature: false })
     return d === undefined ? 'no-size' : 'no-category'
   }

@@ -371,9 +371,11 @@ export function assess(
   caveats.push(...recognitionCaveats(finding))
   const critical = config.criticalKinds.includes(finding.kind)
   const readsCritical = finding.recognition?.by === 'reads-like'
+  // Sizes that cannot be real were not assessed: the finding needs a look, so at least a warning.
+  const unassessedSize = finding.nodule?.sizeUnusable === true
   const computed: Indicator = critical
     ? 'critical'
-    : suspicious || readsCritical
+    : suspicious || readsCritical || unassessedSize
       ? 'warning'
       : 'info'
   const lowConfidence =

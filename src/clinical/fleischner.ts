@@ -222,7 +222,11 @@ export function fleischnerRow(
     }
   }
   if (averageMm === undefined) {
-    notes.push('No nodule diameter given: no Fleischner recommendation computed.')
+    notes.push(
+      nodule.sizeUnusable
+        ? 'No usable nodule diameter: no Fleischner recommendation computed.'
+        : 'No nodule diameter given: no Fleischner recommendation computed.'
+    )
     return { missing: 'diameter', highSuspicion: highSuspicion(), additionalFollowUps: [], notes }
   }
   const candidates = fleischnerRows.filter(

@@ -212,7 +212,11 @@ export function lungRadsCategory(
     return { category: best.category, row: best, notes }
   }
   if (found.missing === 'diameter') {
-    notes.push('No nodule diameter given: no Lung-RADS category computed.')
+    notes.push(
+      nodule.sizeUnusable
+        ? 'No usable nodule diameter: no Lung-RADS category computed.'
+        : 'No nodule diameter given: no Lung-RADS category computed.'
+    )
   } else if (found.missing === 'solid-component') {
     notes.push(
       'No solid-component size given for a part-solid nodule: no Lung-RADS category computed.'

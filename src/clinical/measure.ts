@@ -21,6 +21,17 @@ export function roundHalfUp(value: number, decimals = 0): number {
   return Math.floor(scaled + 0.5) / factor
 }
 
+/**
+ * Sizes a nodule can physically have, in mm: above 0 and at most 300 (a lung is about 300 mm
+ * tall; docs/clinical-rules.md, "Measurements outside physical ranges"). Anything else is a
+ * producer's error, not a measurement, and is not assessed.
+ */
+export const NODULE_SIZE_MM = { above: 0, atMost: 300 } as const
+
+/** True for a finite size in {@link NODULE_SIZE_MM}. */
+export const isPhysicalNoduleSize = (mm: number): boolean =>
+  Number.isFinite(mm) && mm > NODULE_SIZE_MM.above && mm <= NODULE_SIZE_MM.atMost
+
 /** Lung-RADS v2022 reports diameters to one decimal place. */
 export const toTenthMm = (mm: number) => roundHalfUp(mm, 1)
 

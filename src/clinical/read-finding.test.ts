@@ -175,7 +175,55 @@ describe('readFindings: nodule components', () => {
     ).toBe(12)
     const odd = readOne(observation('o', { component: [mm(RADLEX, 'RID50155', 200, 'mm3')] }))
     expect(odd.nodule?.meanDiameterMm).toBeUndefined()
-    expect(odd.notes).toEqual(['Mean diameter unit "mm3" not understood.'])
+    expect(odd.nodule?.sizeUnusable).toBe(true)
+    expect(odd.notes).toEqual([
+      'Mean diameter unit "mm3" not understood.',
+      'Sizes not assessed: review the measurements on the images.',
+    ])
+  })
+
+  it.each([
+    [-50, 'mm'],
+    [0, 'mm'],
+    [300.1, 'mm'],
+    [31, 'cm'],
+    [1e300, 'mm'],
+  ])('does not assess a size of %s %s (outside the physical range) and says why', (value, unit) => {
+    const odd = readOne(
+      observation('o', {
+        component: [mm(RADLEX, 'RID50155', value, unit), mm(SCT, '103339001', 9, 'mm')],
+      })
+    )
+    expect(odd.nodule?.meanDiameterMm).toBeUndefined()
+    // The other sizes are not assessed either: they are as suspect as the one that cannot be.
+    expect(odd.nodule?.longAxisMm).toBeUndefined()
+    expect(odd.nodule?.sizeUnusable).toBe(true)
+    expect(odd.notes?.join(' ')).toContain('outside the physical range')
+  })
+
+  it.each([
+    [300, 'mm', 300],
+    [0.1, 'mm', 0.1],
+    [30, 'cm', 300],
+  ])('assesses a size of %s %s at the edge of the physical range', (value, unit, mmValue) => {
+    const edge = readOne(observation('o', { component: [mm(RADLEX, 'RID50155', value, unit)] }))
+    expect(edge.nodule?.meanDiameterMm).toBe(mmValue)
+    expect(edge.nodule?.sizeUnusable).toBeUndefined()
+  })
+
+  it('does not assess a size component with no numeric value', () => {
+    const odd = readOne(
+      observation('o', {
+        component: [
+          {
+            code: { coding: [{ system: RADLEX, code: 'RID50155' }] },
+            valueQuantity: { unit: 'mm' },
+          },
+        ],
+      })
+    )
+    expect(odd.nodule?.sizeUnusable).toBe(true)
+    expect(odd.notes?.[0]).toBe('Mean diameter has no numeric value.')
   })
 
   it.each([
@@ -223,6 +271,7 @@ describe('readFindings: nodule components', () => {
     expect(odd.nodule?.change).toBe('baseline')
     expect(odd.notes).toEqual([
       `Mean diameter unit "${clipped}" not understood.`,
+      'Sizes not assessed: review the measurements on the images.',
       `Change since prior "${clipped}" not recognised.`,
       'Change since prior read as baseline.',
     ])

@@ -8,6 +8,7 @@ import type { Observation, ObservationComponent } from 'fhir/r4'
 import { anyCodingIs, codeSystem, componentCode } from './codes'
 import { clip, codingsOf, conceptWords, quantityMm } from './fhir-values'
 import { changePhrases, matchPhrases, solidnessPhrases, type PhraseList } from './phrases'
+import { isPhysicalNoduleSize, NODULE_SIZE_MM } from './measure'
 import type {
   CystChange,
   CystType,
@@ -92,17 +93,36 @@ function readQualifier<T>(
   return undefined
 }
 
-/** A size component in mm, with a note when its unit is not a length. */
+/** A size component: absent, a usable size in mm, or unusable (the reason is in the notes). */
+type Size = undefined | number | 'unusable'
+
+/**
+ * A size component in mm. A component that is there but cannot be used (no numeric value, a unit
+ * that is not a length, a size outside {@link NODULE_SIZE_MM}) is `unusable`, with a note.
+ */
 function readSize(
   component: ObservationComponent | undefined,
   what: string,
   notes: string[]
-): number | undefined {
-  const quantity = component?.valueQuantity
-  if (quantity?.value === undefined) return undefined
+): Size {
+  if (!component) return undefined
+  const quantity = component.valueQuantity
+  if (!quantity) return undefined
+  if (typeof quantity.value !== 'number' || !Number.isFinite(quantity.value)) {
+    notes.push(`${what} has no numeric value.`)
+    return 'unusable'
+  }
   const mm = quantityMm(quantity)
-  if (mm === undefined)
+  if (mm === undefined) {
     notes.push(`${what} unit "${clip(String(quantity.code ?? quantity.unit))}" not understood.`)
+    return 'unusable'
+  }
+  if (!isPhysicalNoduleSize(mm)) {
+    notes.push(
+      `${what} ${clip(String(quantity.value))} ${clip(String(quantity.code ?? quantity.unit ?? 'mm'))} is outside the physical range (above ${NODULE_SIZE_MM.above}, at most ${NODULE_SIZE_MM.atMost} mm).`
+    )
+    return 'unusable'
+  }
   return mm
 }
 
@@ -116,13 +136,18 @@ function readSize(
 export function readNoduleFacts(observation: Observation, notes: string[]): NoduleFacts {
   const component = (pairs: readonly (readonly [string, string])[]) =>
     observation.component?.find((c) => anyCodingIs(codingsOf(c.code), pairs))
-  const givenMean = readSize(component(componentCode.meanDiameter), 'Mean diameter', notes)
-  const longAxisMm = readSize(component(componentCode.longAxis), 'Long axis', notes)
-  const shortAxisMm = readSize(component(componentCode.shortAxis), 'Short axis', notes)
-  const solidComponentMm = readSize(
-    component(componentCode.solidComponent),
-    'Solid component',
-    notes
+  const sizes = [
+    readSize(component(componentCode.meanDiameter), 'Mean diameter', notes),
+    readSize(component(componentCode.longAxis), 'Long axis', notes),
+    readSize(component(componentCode.shortAxis), 'Short axis', notes),
+    readSize(component(componentCode.solidComponent), 'Solid component', notes),
+  ]
+  // One unusable size makes every size of the nodule suspect: none is assessed (a category from
+  // the others could be lower than the real one), and the finding is shown for review.
+  const sizeUnusable = sizes.includes('unusable')
+  if (sizeUnusable) notes.push('Sizes not assessed: review the measurements on the images.')
+  const [givenMean, longAxisMm, shortAxisMm, solidComponentMm] = sizes.map((size) =>
+    sizeUnusable || size === 'unusable' ? undefined : size
   )
   const meanDiameterMm =
     givenMean ??
@@ -178,6 +203,7 @@ export function readNoduleFacts(observation: Observation, notes: string[]): Nodu
     ...(position && { position }),
     change: change ?? 'baseline',
     ...(changeUnread && { changeUnread }),
+    ...(sizeUnusable && { sizeUnusable }),
     benignFeature: component(componentCode.benignFeature)?.valueBoolean === true,
     ...(suspiciousFeatures.length > 0 && { suspiciousFeatures }),
     ...(cystType.length > 0 && {

@@ -58,6 +58,11 @@ export interface NoduleFacts {
   change: NoduleChange
   /** A change was sent but not understood, so `change` is `baseline` by default. */
   changeUnread?: boolean
+  /**
+   * A size was sent but cannot be used (outside the physical range, no numeric value, a unit
+   * that is not a length): no size is assessed, the reason is in the finding's notes.
+   */
+  sizeUnusable?: boolean
   benignFeature: boolean
   suspiciousFeatures?: SuspiciousFeature[]
   /** Set for an atypical pulmonary cyst: its wall types and coded changes. */
