@@ -57,6 +57,7 @@ if (mode === 'bare') {
     ...(logFd !== undefined ? { write: (line: string) => writeSync(logFd, `${line}\n`) } : {}),
   })
   const runtime = nodeRuntimeFromEnv(process.env, config, logger)
+  await runtime.prepare()
   const running = await startServer(config, { ...runtime.deps, logger })
   announce({
     url: running.url,

@@ -2,18 +2,21 @@
  * @module scripts/feedback-report
  * Prints the feedback store's acceptance and override rates as tables: by finding kind, by
  * category and by model version (a version whose override rate climbs is the drift signal a
- * radiology AI team watches). Reads the file read-only, so it is safe while the service runs.
+ * radiology AI team watches). Reads the SQLite file read-only, or PostgreSQL with one SELECT, so
+ * it is safe while the service runs.
  *
- *   npm run feedback:report [-- --db data/feedback.sqlite] [--since 2026-11-01] [--json]
+ *   npm run feedback:report [-- --db data/feedback.sqlite | postgres://...] [--since 2026-11-01] [--json]
  */
 import { existsSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { DEFAULT_FEEDBACK_DB, readFeedbackReport } from '../src/node/feedback-sqlite'
+import { isPostgresUrl, readPostgresFeedbackReport } from '../src/node/feedback-postgres'
+import { redactUrl } from '../src/node/redis'
 import type { FeedbackReport, ReportRow } from '../src/feedback/report'
 import { stripControls } from '../src/text/index'
 
-const usage = `Usage: npm run feedback:report -- [--db <path>, default CDS_FEEDBACK_DB or ${DEFAULT_FEEDBACK_DB}]
+const usage = `Usage: npm run feedback:report -- [--db <path or postgres:// URL>, default CDS_FEEDBACK_DB or ${DEFAULT_FEEDBACK_DB}]
   [--since <ISO date: only outcomes at or after it>] [--json]`
 
 const percent = (rate: number) => `${(rate * 100).toFixed(1)} %`
@@ -76,7 +79,7 @@ export function renderFeedbackReport(
     : formatFeedbackReport(report, options.source)
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       db: { type: 'string' },
@@ -90,7 +93,8 @@ function main(): number {
     return 0
   }
   const path = values.db ?? (process.env.CDS_FEEDBACK_DB?.trim() || DEFAULT_FEEDBACK_DB)
-  if (path === ':memory:' || !existsSync(path)) {
+  const postgres = isPostgresUrl(path)
+  if (!postgres && (path === ':memory:' || !existsSync(path))) {
     console.error(`No feedback store at ${path}. Pass --db <path> (the service's CDS_FEEDBACK_DB).`)
     console.error(usage)
     return 1
@@ -100,16 +104,23 @@ function main(): number {
     return 2
   }
   const since = values.since === undefined ? undefined : new Date(values.since).toISOString()
-  const report = readFeedbackReport(path, since ? { since } : {})
-  console.log(renderFeedbackReport(report, { json: values.json, source: path }))
+  const options = since ? { since } : {}
+  const report = postgres
+    ? await readPostgresFeedbackReport(path, options)
+    : readFeedbackReport(path, options)
+  const source = postgres ? redactUrl(path) : path
+  console.log(renderFeedbackReport(report, { json: values.json, source }))
   return 0
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    process.exitCode = main()
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : err)
-    process.exitCode = 1
-  }
+  main().then(
+    (code) => {
+      process.exitCode = code
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err)
+      process.exitCode = 1
+    }
+  )
 }

@@ -26,7 +26,12 @@ import { invokeService } from './services/invoke'
 import { cdsAuth } from './auth/middleware'
 import { createJwtVerifier, type Caller } from './auth/verify'
 import { createMemoryReplayStore, type ReplayStore } from './auth/replay'
-import { createMemoryFeedbackSink, type FeedbackClient, type FeedbackSink } from './feedback'
+import {
+  createMemoryFeedbackSink,
+  type FeedbackClient,
+  type FeedbackSink,
+  type RecordResult,
+} from './feedback'
 import { createMemoryRateLimiter, type RateLimiter } from './feedback/rate-limit'
 import { checkFeedbackEntries, feedbackTooLarge, type RefusedFeedback } from './protocol/validate'
 import { clientNamespace } from './cards/uuid'
@@ -281,7 +286,7 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     }
     const { valid } = checked
     const refused: RefusedFeedback[] = [...checked.refused]
-    let outcome = { stored: 0, duplicates: 0, notIssued: [] as number[] }
+    let outcome: RecordResult = { stored: 0, duplicates: 0, notIssued: [] }
     if (valid.length > 0) {
       try {
         outcome = await feedbackSink.record(
@@ -306,7 +311,7 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     if (refused.length > 0) observer.feedback(service.id, 'rejected', refused.length)
     observer.feedback(service.id, 'stored', outcome.stored)
     observer.feedback(service.id, 'duplicate', outcome.duplicates)
-    if (outcome.stored + outcome.duplicates === 0) {
+    if (outcome.stored + outcome.duplicates + (outcome.pending ?? 0) === 0) {
       const reasons = refused.map((r) => r.reason)
       throw badRequest(`Invalid feedback: no valid entry: ${listIssues(reasons)}`)
     }

@@ -6,7 +6,9 @@
  *
  * Feedback is kept in SQLite at CDS_FEEDBACK_DB (default `data/feedback.sqlite` under the working
  * directory), so outcomes survive restarts; `CDS_FEEDBACK_DB=:memory:` keeps them in memory only,
- * and says so at start-up. Read it with `npm run feedback:report`.
+ * and says so at start-up; `CDS_FEEDBACK_DB=postgres://...` keeps them in PostgreSQL, shared by
+ * every instance (migrations at start, /readyz checks it). Read either with
+ * `npm run feedback:report`.
  *
  * Node-only settings, read here (docs/operations.md): CDS_REPLAY_STORE (`memory`, the default, or
  * `redis://...` shared by every instance) and CDS_REPLAY_STORE_FAILURE (`closed`, the default:
@@ -31,6 +33,8 @@ import {
 import { createMetrics, metricsHandler, pathOf, type Metrics } from './node/metrics'
 import { createRedisReplayStore, redactUrl } from './node/replay-redis'
 import { connectRedis } from './node/redis'
+import { isPostgresUrl, openPostgresFeedbackSink } from './node/feedback-postgres'
+import type { FeedbackSink } from './feedback'
 import { createRedisRateLimiter } from './node/rate-limit-redis'
 import { createMemoryRateLimiter, type RateLimiter } from './feedback/rate-limit'
 
@@ -110,6 +114,8 @@ export interface MetricsServing {
 
 /** What the Node entry opens besides the app: stores, metrics. `close()` releases them. */
 export interface NodeRuntime {
+  /** Work before listening: the PostgreSQL feedback store's migrations (never throws). */
+  prepare(): Promise<void>
   deps: AppDeps
   metrics?: MetricsServing
   close(): Promise<void>
@@ -133,8 +139,39 @@ export function nodeRuntimeFromEnv(
       : undefined
   const observer = metrics?.observer
 
-  const feedbackSink = feedbackSinkFromEnv(env, logger)
-  closers.push(() => feedbackSink.close())
+  let feedbackSink: FeedbackSink
+  let prepare = async () => {}
+  const feedbackDb = env.CDS_FEEDBACK_DB?.trim() ?? ''
+  if (isPostgresUrl(feedbackDb)) {
+    const postgres = openPostgresFeedbackSink(feedbackDb, logger, {
+      ...(observer
+        ? { onSettled: (service, outcome, count) => observer.feedback(service, outcome, count) }
+        : {}),
+    })
+    feedbackSink = postgres
+    closers.push(() => postgres.close())
+    readiness.postgres = () => postgres.ping()
+    metrics?.gauge(
+      'cds_feedback_pending',
+      'Feedback outcomes answered but not yet in PostgreSQL (unreachable; retried)',
+      () => postgres.pending()
+    )
+    logger.info('startup.feedback_store', { store: 'postgres', url: postgres.where })
+    // Migrations at start; when PostgreSQL is down the service starts anyway (hooks never need
+    // it) and the feedback queue applies them once it answers.
+    prepare = () =>
+      postgres.migrate().catch((err: Error) => {
+        logger.error('feedback.postgres_unavailable', {
+          url: postgres.where,
+          error: (err as NodeJS.ErrnoException).code ?? err.name,
+          message: 'migrations are applied when PostgreSQL answers; feedback is held until then',
+        })
+      })
+  } else {
+    const sqlite = feedbackSinkFromEnv(env, logger)
+    feedbackSink = sqlite
+    closers.push(() => sqlite.close())
+  }
 
   let replayStore: ReplayStore
   let feedbackRateLimiter: RateLimiter = createMemoryRateLimiter(config.feedbackRateLimit)
@@ -175,6 +212,7 @@ export function nodeRuntimeFromEnv(
   }
 
   return {
+    prepare,
     deps: {
       feedbackSink,
       feedbackRateLimiter,
@@ -300,6 +338,7 @@ async function main() {
     console.error(err instanceof ConfigError ? err.message : err)
     process.exit(1)
   }
+  await runtime.prepare()
   const running = await startServer(
     config,
     { ...runtime.deps, logger },

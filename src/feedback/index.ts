@@ -41,6 +41,11 @@ export interface RecordResult {
   duplicates: number
   /** Indexes (into the items passed) of outcomes about cards never issued to this client. */
   notIssued: number[]
+  /**
+   * Outcomes accepted but not yet written (the store is unreachable and retries them; they are
+   * checked against their cards when written, and counted or logged then).
+   */
+  pending?: number
 }
 
 export interface FeedbackSink {

@@ -16,6 +16,7 @@ export type IssueCode =
   | 'forbidden'
   | 'too-costly'
   | 'throttled'
+  | 'transient'
   | 'incomplete'
   | 'timeout'
   | 'exception'
@@ -62,6 +63,8 @@ export const payloadTooLarge = (limit: number) =>
   new CdsError(413, `Request body exceeds the limit of ${limit} bytes`, 'too-costly')
 
 export const tooManyRequests = (message: string) => new CdsError(429, message, 'throttled')
+/** 503: a dependency is down for now; the client may retry. */
+export const serviceUnavailable = (message: string) => new CdsError(503, message, 'transient')
 
 /** True when a FHIR resource is an OperationOutcome (a failed prefetch, for example). */
 export function isOperationOutcome(value: unknown): value is OperationOutcome {

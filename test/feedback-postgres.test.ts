@@ -1,0 +1,365 @@
+/**
+ * Feedback in PostgreSQL (issue 13) against the real PostgreSQL that .ci/run starts on loopback
+ * (CDS_TEST_POSTGRES_URL): migrations at start (once, whoever starts first), outcomes shared and
+ * idempotent across instances (two `node dist/node.js` processes on one database), the client
+ * rule of issue 14, the report read from PostgreSQL, and what happens while PostgreSQL is
+ * unreachable (a TCP relay in front of it is cut): hooks keep answering, feedback is answered as
+ * pending, retried and stored once PostgreSQL answers again, /readyz says so, and nothing is
+ * dropped without a count in the log. Each test has a schema of its own. No timing is asserted:
+ * waits are for conditions, with a generous guard.
+ */
+import { randomUUID } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer, connect, type Server, type Socket } from 'node:net'
+import pg from 'pg'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createHarness, type Harness } from './support/harness'
+import {
+  listening,
+  runService,
+  serverUrl,
+  stopService,
+  testClient,
+  type ServiceProcess,
+} from './support/service-process'
+import { createLogger, silentLogger, type Logger } from '../src/log'
+import {
+  openPostgresFeedbackSink,
+  readPostgresFeedbackReport,
+  type PostgresFeedbackSink,
+} from '../src/node/feedback-postgres'
+import type { FeedbackItem } from '../src/feedback'
+import type { CardMeta } from '../src/cards/types'
+
+const url = serverUrl('CDS_TEST_POSTGRES_URL')
+const SERVICE = 'imaging-ai-findings'
+const FINDINGS = `/cds-services/${SERVICE}`
+const FEEDBACK = `${FINDINGS}/feedback`
+const CLIENT = { iss: 'https://ehr.test', tenant: 'north' }
+const AT = '2026-11-29T10:05:31Z'
+
+const schemas: string[] = []
+const sinks: PostgresFeedbackSink[] = []
+afterAll(async () => {
+  await Promise.all(sinks.map((s) => s.close()))
+  if (!url || schemas.length === 0) return
+  const admin = new pg.Client({ connectionString: url })
+  await admin.connect()
+  for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+  await admin.end()
+})
+
+/** A schema of its own, and the database URL that uses it (search_path). */
+async function freshDatabase(base = url!): Promise<string> {
+  const schema = `feedback_test_${randomUUID().replace(/-/g, '')}`
+  const admin = new pg.Client({ connectionString: url })
+  await admin.connect()
+  await admin.query(`CREATE SCHEMA ${schema}`)
+  await admin.end()
+  schemas.push(schema)
+  const scoped = new URL(base)
+  scoped.searchParams.set('options', `-c search_path=${schema}`)
+  return scoped.href
+}
+
+const open = (to: string, logger: Logger = silentLogger, options = {}) => {
+  const sink = openPostgresFeedbackSink(to, logger, { maxRetryMs: 200, ...options })
+  sinks.push(sink)
+  return sink
+}
+
+const card = (n: number, extra: Partial<CardMeta> = {}): CardMeta => ({
+  uuid: `00000000-0000-5000-8000-${String(n).padStart(12, '0')}`,
+  findingKind: 'pulmonary-nodule',
+  category: '4A',
+  modelName: 'LungNoduleAI',
+  modelVersion: '2.1.0',
+  observationRef: `Observation/n${n}`,
+  ...extra,
+})
+const overridden = (uuid: string, at = AT, userComment?: string): FeedbackItem => ({
+  card: uuid,
+  outcome: 'overridden',
+  outcomeTimestamp: at,
+  overrideReason: {
+    reason: { system: 'urn:imaging-cds:override-reason', code: 'disagree' },
+    ...(userComment ? { userComment } : {}),
+  },
+})
+
+/** Waits for `condition` (polling); the guard only keeps a broken run from hanging. */
+async function until(condition: () => boolean | Promise<boolean>, what: string) {
+  for (let i = 0; i < 3000; i++) {
+    if (await condition()) return
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  throw new Error(`never happened: ${what}`)
+}
+
+describe.skipIf(!url)('PostgreSQL feedback store', () => {
+  it('applies its migrations once, whichever instance starts first', async () => {
+    const db = await freshDatabase()
+    const [a, b, c] = [open(db), open(db), open(db)]
+    await Promise.all([a.migrate(), b.migrate(), c.migrate()])
+    const client = new pg.Client({ connectionString: db })
+    await client.connect()
+    const { rows } = await client.query('SELECT version FROM imaging_cds_migrations')
+    await client.end()
+    expect(rows).toEqual([{ version: 1 }])
+  })
+
+  it('stores outcomes once across instances, only about cards issued to their sender', async () => {
+    const db = await freshDatabase()
+    const [a, b] = [open(db), open(db)]
+    await a.migrate()
+    await a.cardsIssued(SERVICE, CLIENT, [card(1)])
+    // Registered without the hook waiting; a call queued after it resolves once it is written.
+    await a.record(SERVICE, CLIENT, [])
+    const item = overridden(card(1).uuid)
+    const [onA, onB] = await Promise.all([
+      a.record(SERVICE, CLIENT, [item]),
+      b.record(SERVICE, CLIENT, [item, item]),
+    ])
+    expect(onA.stored + onB.stored).toBe(1)
+    expect(onA.duplicates + onB.duplicates).toBe(2)
+    // Another issuer, or the same issuer's other tenant: refused.
+    for (const other of [{ iss: 'https://other.test', tenant: 'north' }, { iss: CLIENT.iss }])
+      expect(
+        await b.record(SERVICE, other, [overridden(card(1).uuid, '2026-11-30T00:00:00Z')])
+      ).toEqual({ stored: 0, duplicates: 0, notIssued: [0] })
+    expect(await a.outcomes()).toMatchObject([
+      {
+        iss: CLIENT.iss,
+        tenant: 'north',
+        card: card(1).uuid,
+        category: '4A',
+        hasUserComment: false,
+      },
+    ])
+  })
+
+  it('never stores comment text, and reports rates like the SQLite store', async () => {
+    const db = await freshDatabase()
+    const sink = open(db)
+    await sink.migrate()
+    await sink.cardsIssued(SERVICE, CLIENT, [
+      card(1),
+      card(2, { category: '2', modelVersion: '2.2.0' }),
+    ])
+    await sink.record(SERVICE, CLIENT, [
+      overridden(card(1).uuid, '2026-11-01T00:00:00Z', 'Jane Doe MRN 4471-22'),
+      { card: card(1).uuid, outcome: 'accepted', outcomeTimestamp: '2026-11-02T00:00:00Z' },
+      overridden(card(2).uuid, '2026-11-03T00:00:00+01:00'),
+    ])
+    const client = new pg.Client({ connectionString: db })
+    await client.connect()
+    const dump = JSON.stringify((await client.query('SELECT * FROM feedback_outcomes')).rows)
+    await client.end()
+    expect(dump).not.toContain('4471-22')
+    expect((await sink.outcomes())[0]).toMatchObject({ hasUserComment: true })
+    const report = await readPostgresFeedbackReport(db)
+    expect(report).toMatchObject({ total: 3, accepted: 1, overridden: 2, unknownCards: 0 })
+    expect(Object.fromEntries(report.byCategory.map((r) => [r.key, r.total]))).toEqual({
+      '4A': 2,
+      '2': 1,
+    })
+    expect(report.byModelVersion.map((r) => r.key).sort()).toEqual([
+      'LungNoduleAI 2.1.0',
+      'LungNoduleAI 2.2.0',
+    ])
+    // `since` compares in UTC: 2026-11-03T00:00+01:00 is 2026-11-02T23:00Z.
+    expect((await sink.report({ since: '2026-11-02T23:30:00Z' })).total).toBe(0)
+    expect((await sink.report({ since: '2026-11-02T00:00:00Z' })).total).toBe(2)
+  })
+
+  it('npm run feedback:report reads PostgreSQL and never prints the password', async () => {
+    const db = await freshDatabase()
+    const sink = open(db)
+    await sink.migrate()
+    await sink.cardsIssued(SERVICE, CLIENT, [card(1)])
+    await sink.record(SERVICE, CLIENT, [overridden(card(1).uuid)])
+    const withPassword = new URL(db)
+    withPassword.password = 'not-needed-s3cret' // trust authentication ignores it
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/feedback-report.ts', '--db', withPassword.href],
+      { encoding: 'utf8' }
+    )
+    expect(run.stderr).toBe('')
+    expect(run.status).toBe(0)
+    expect(run.stdout).toContain('Card feedback: 1 outcome (0 accepted, 1 overridden)')
+    expect(run.stdout).toContain('LungNoduleAI 2.1.0')
+    expect(run.stdout).not.toContain('s3cret')
+  })
+})
+
+/** A TCP relay to PostgreSQL that can be cut (every connection closed, none accepted) and mended. */
+function relay(target: URL) {
+  const sockets = new Set<Socket>()
+  let server: Server | undefined
+  let port = 0
+  const up = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((inbound) => {
+        const outbound = connect(Number(target.port), target.hostname)
+        for (const s of [inbound, outbound]) {
+          sockets.add(s)
+          s.on('close', () => sockets.delete(s))
+          s.on('error', () => {
+            inbound.destroy()
+            outbound.destroy()
+          })
+        }
+        inbound.pipe(outbound).pipe(inbound)
+      })
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as { port: number }).port
+        resolve()
+      })
+    })
+  const down = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy()
+      server!.close(() => resolve())
+    })
+  return {
+    up,
+    down,
+    /** `db` with its host and port replaced by the relay's. */
+    via(db: string) {
+      const through = new URL(db)
+      through.host = `127.0.0.1:${port}`
+      return through.href
+    },
+  }
+}
+
+/**
+ * A migrated store reached through a relay that can be cut; its log lines, and what it reported
+ * as settled after the answer (`stored:1`, `failed:2`).
+ */
+async function behindRelay(options: { maxPending?: number } = {}) {
+  const db = await freshDatabase()
+  const cut = relay(new URL(db))
+  await cut.up()
+  const lines: string[] = []
+  const settled: string[] = []
+  const sink = open(cut.via(db), createLogger({ write: (line) => lines.push(line) }), {
+    ...options,
+    onSettled: (_s: string, outcome: string, n: number) => n && settled.push(`${outcome}:${n}`),
+  })
+  await sink.migrate()
+  return { sink, cut, lines, settled }
+}
+
+describe.skipIf(!url)('while PostgreSQL is unreachable', () => {
+  const hook = (h: Harness) =>
+    h.call(
+      FINDINGS,
+      JSON.parse(readFileSync('fixtures/requests/imaging-study-complete-prefetch.json', 'utf8'))
+    )
+
+  it('hooks answer, feedback is answered pending, retried and stored once PostgreSQL is back', async () => {
+    const { sink, cut, lines, settled } = await behindRelay()
+    const h = await createHarness({}, { feedbackSink: sink, readiness: { postgres: sink.ping } })
+    await cut.down()
+
+    // Cards keep coming; the card registration waits in the queue.
+    const res = await hook(h)
+    expect(res.status).toBe(200)
+    const { cards } = (await res.json()) as { cards: { uuid: string }[] }
+    const uuid = cards[0]!.uuid
+    // Feedback is answered (pending), counted, and /readyz says PostgreSQL is down.
+    const fb = await h.call(FEEDBACK, { feedback: [overridden(uuid)] })
+    expect(fb.status).toBe(200)
+    expect(await fb.json()).toEqual({})
+    expect(sink.pending()).toBe(1)
+    const ready = await h.app.request('http://localhost/readyz')
+    expect(ready.status).toBe(503)
+    expect(await ready.json()).toMatchObject({ checks: { postgres: 'down' } })
+    expect(lines.filter((l) => l.includes('"feedback.postgres_unavailable"'))).toHaveLength(1)
+
+    await cut.up()
+    await until(() => sink.pending() === 0, 'pending outcomes written')
+    expect(settled).toContain('stored:1')
+    expect(await sink.outcomes()).toMatchObject([{ card: uuid, iss: 'https://ehr.test' }])
+    expect(lines.some((l) => l.includes('"feedback.outcome"') && l.includes(uuid))).toBe(true)
+    expect((await h.app.request('http://localhost/readyz')).status).toBe(200)
+    // Posted again now: a duplicate, not a second outcome.
+    expect((await h.call(FEEDBACK, { feedback: [overridden(uuid)] })).status).toBe(200)
+    expect(await sink.outcomes()).toHaveLength(1)
+  })
+
+  it('refuses with 503 once the pending queue is full, and counts what a stop leaves unwritten', async () => {
+    const { sink, cut, lines, settled } = await behindRelay({ maxPending: 2 })
+    await cut.down()
+    const h = await createHarness({}, { feedbackSink: sink })
+    const two = [overridden(card(1).uuid), overridden(card(2).uuid)]
+    expect((await h.call(FEEDBACK, { feedback: two })).status).toBe(200)
+    const full = await h.call(FEEDBACK, { feedback: [overridden(card(3).uuid)] })
+    expect(full.status).toBe(503)
+    expect(await full.text()).toContain('retry later')
+    await sink.close()
+    expect(settled).toEqual(['failed:2'])
+    expect(lines.find((l) => l.includes('"feedback.lost_on_shutdown"'))).toContain('"outcomes":2')
+    await cut.up()
+  })
+})
+
+describe.skipIf(!url)('two service processes on one PostgreSQL', () => {
+  const PUBLIC_URL = 'https://cds.pg.test'
+  const client = testClient('https://ehr.pg.test')
+  const procs: ServiceProcess[] = []
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => stopService(p, 'SIGTERM')))
+  })
+
+  it('share cards and outcomes: issued on A, fed back on B, stored once; /readyz checks it', async () => {
+    const db = await freshDatabase()
+    const withPassword = new URL(db)
+    withPassword.password = 'not-needed-s3cret' // trust authentication ignores it
+    const env = {
+      PORT: '0',
+      CDS_PUBLIC_URL: PUBLIC_URL,
+      CDS_TRUST: client.trust(),
+      CDS_FEEDBACK_DB: withPassword.href,
+    }
+    procs.push(runService(env), runService(env))
+    const [a, b] = await Promise.all(procs.map(listening))
+    const post = (base: string, path: string, body: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${client.token(PUBLIC_URL, path)}`,
+        },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      })
+    const issued = await post(
+      a!,
+      FINDINGS,
+      readFileSync('fixtures/requests/imaging-study-complete-prefetch.json', 'utf8')
+    )
+    expect(issued.status).toBe(200)
+    const uuid = ((await issued.json()) as { cards: { uuid: string }[] }).cards[0]!.uuid
+    const item = { feedback: [overridden(uuid)] }
+    // The card reaches PostgreSQL just after the hook answered: B may have to ask again.
+    await until(async () => {
+      const res = await post(b!, FEEDBACK, item)
+      return res.status === 200 && JSON.stringify(await res.json()) === '{}'
+    }, 'feedback on B about the card issued on A')
+    expect((await post(a!, FEEDBACK, item)).status).toBe(200)
+    const outcomes = await readPostgresFeedbackReport(db)
+    expect(outcomes).toMatchObject({ total: 1, byCategory: [{ key: '4A', total: 1 }] })
+    for (const base of [a, b]) {
+      const ready = await fetch(`${base}/readyz`)
+      expect(await ready.json()).toEqual({
+        status: 'ready',
+        checks: { trustKeys: 'ok', postgres: 'ok' },
+      })
+    }
+    expect(procs[0]!.output()).toContain('"startup.feedback_store","store":"postgres"')
+    expect(procs[0]!.output()).not.toContain('s3cret')
+  })
+})
