@@ -6,6 +6,7 @@
 import type { CardMeta } from '../cards/types'
 import type { FindingKind } from '../clinical/types'
 import type { ReportInput } from './report'
+import type { FeedbackRecord } from './index'
 
 /** One stored outcome as read back (no comment text: only whether there was one). */
 export interface StoredOutcome {
@@ -113,4 +114,31 @@ export function toStoredOutcome(row: OutcomeRow): StoredOutcome {
     if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value
   }
   return out
+}
+
+/**
+ * What a store keeps of an outcome (as the KV store writes it): ids, codes and the card's facts;
+ * of a comment only whether there was one (free text can hold PHI); no unknown members.
+ */
+export function storedOutcome(record: FeedbackRecord, receivedAt: string): StoredOutcome {
+  const reason = record.overrideReason?.reason
+  const { finding } = record
+  return {
+    service: record.serviceId,
+    iss: record.client.iss,
+    ...(record.client.tenant !== undefined ? { tenant: record.client.tenant } : {}),
+    card: record.card,
+    outcome: record.outcome,
+    ...(reason?.code !== undefined ? { overrideReasonCode: reason.code } : {}),
+    ...(reason?.system !== undefined ? { overrideReasonSystem: reason.system } : {}),
+    acceptedSuggestions: (record.acceptedSuggestions ?? []).map((s) => s.id),
+    hasUserComment: Boolean(record.overrideReason?.userComment?.trim()),
+    outcomeTimestamp: record.outcomeTimestamp,
+    receivedAt,
+    findingKind: finding.findingKind,
+    ...(finding.category !== undefined ? { category: finding.category } : {}),
+    ...(finding.modelName !== undefined ? { modelName: finding.modelName } : {}),
+    ...(finding.modelVersion !== undefined ? { modelVersion: finding.modelVersion } : {}),
+    observationRef: finding.observationRef,
+  }
 }

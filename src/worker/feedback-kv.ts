@@ -18,6 +18,7 @@ import {
   type FeedbackRecord,
   type FeedbackSink,
 } from '../feedback'
+import { storedOutcome } from '../feedback/rows'
 import type { CardMeta } from '../cards/types'
 import type { Logger } from '../log'
 import type { KvNamespace } from './types'
@@ -79,7 +80,8 @@ export function createKvFeedbackSink(
     if (storedKeys.has(key) || (await kv.get(key)) !== null) return 'duplicate'
     const record: FeedbackRecord = { ...item, serviceId, client, finding: issued.meta }
     // Metadata lets a report list outcomes without reading every value.
-    await kv.put(key, JSON.stringify(record), {
+    // What is kept: ids, codes and the card's facts, never comment text or unknown members.
+    await kv.put(key, JSON.stringify(storedOutcome(record, new Date().toISOString())), {
       metadata: { service: serviceId, outcome: item.outcome, at: item.outcomeTimestamp },
     })
     storedKeys.add(key)

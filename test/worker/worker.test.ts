@@ -303,9 +303,12 @@ describe('feedback', () => {
     const mine = records.filter((r) => (r as { card: string }).card === card)
     expect(mine).toHaveLength(1)
     expect(mine[0]).toMatchObject({
-      serviceId: 'imaging-ai-findings',
+      service: 'imaging-ai-findings',
+      iss: expect.any(String),
       outcome: 'overridden',
-      finding: { uuid: card },
+      overrideReasonCode: 'already-addressed',
+      findingKind: 'pulmonary-nodule',
+      hasUserComment: false,
     })
     expect(h.logs.filter((l) => l.includes('"feedback.outcome"') && l.includes(card))).toHaveLength(
       1
