@@ -19,7 +19,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -473,6 +473,43 @@ function printTargets(t: Targets, bare: Row) {
   )
   console.log(`| RSS at idle, median of 3 | ${median(t.idleRssMb).toFixed(1)} MB | | |`)
   if (t.two.non2xx > 0) console.error(`two instances: ${t.two.non2xx} requests not answered 2xx`)
+  const floor = floors()
+  console.log(
+    `\nFloors: work no implementation of the hook can skip, CPU per call measured here, and the ` +
+      `req/s ratio to the bare route a server doing only that work could reach (bare CPU / floor):\n`
+  )
+  console.log('| work | CPU per call | ceiling of the ratio |')
+  console.log('| --- | ---: | ---: |')
+  for (const [what, ms] of floor) {
+    console.log(`| ${what} | ${ms.toFixed(3)} ms | ${(bare.cpuMs / ms).toFixed(3)} |`)
+  }
+}
+
+/**
+ * What every hook call must do whatever the code around it: verify one ES384 signature (P-384
+ * ECDSA in OpenSSL; CDS Hooks 2.0 requires ES384 support) and parse the README's 20 KB request
+ * body. Measured in this process, between runs, as CPU time per operation (median of 3 x 500).
+ */
+function floors(): [string, number][] {
+  const cpuPerOp = (op: () => unknown, n = 500) => {
+    const rounds = Array.from({ length: 3 }, () => {
+      const before = process.cpuUsage()
+      for (let i = 0; i < n; i++) op()
+      const used = process.cpuUsage(before)
+      return (used.user + used.system) / 1000 / n
+    })
+    return rounds.sort((a, b) => a - b)[1]!
+  }
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+  const input = Buffer.from('a JWS signing input of a few hundred bytes '.repeat(10))
+  const signature = sign('sha384', input, { key: privateKey, dsaEncoding: 'ieee-p1363' })
+  const key = { key: publicKey, dsaEncoding: 'ieee-p1363' } as const
+  const es384 = cpuPerOp(() => verify('sha384', input, key, signature))
+  const parse = cpuPerOp(() => JSON.parse(FULL_PREFETCH))
+  return [
+    ['one ES384 signature verified (node:crypto, P-384)', es384],
+    ['the 20 KB request body parsed (JSON.parse)', parse],
+  ]
 }
 
 void main()
