@@ -1,7 +1,8 @@
 /**
  * Killing the service mid-load loses no feedback it answered 200: the built `node dist/node.js`
- * with its SQLite feedback store (WAL) takes feedback from many concurrent clients, is killed
- * with SIGKILL (no drain, no close), and every outcome that had been answered 200 is in the file.
+ * with its feedback store (SQLite in WAL mode; PostgreSQL, with CDS_TEST_POSTGRES_URL) takes
+ * feedback from many concurrent clients, is killed with SIGKILL (no drain, no close), and every
+ * outcome that had been answered 200 is in the store.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,14 +10,62 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openSqliteFeedbackSink } from '../src/node/feedback-sqlite'
 import { silentLogger } from '../src/log'
-import { listening, runService, stopService } from './support/service-process'
+import { openPostgresFeedbackSink } from '../src/node/feedback-postgres'
+import { listening, runService, serverUrl, stopService } from './support/service-process'
+import { dropSchemas, freshDatabase } from './support/postgres'
 
 const dir = mkdtempSync(join(tmpdir(), 'imaging-cds-crash-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const postgresUrl = serverUrl('CDS_TEST_POSTGRES_URL')
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true })
+  await dropSchemas()
+})
+
+/** Each store: the CDS_FEEDBACK_DB to give the service, and the outcome times it then holds. */
+const stores = [
+  {
+    name: 'SQLite',
+    open: async () => {
+      const db = join(dir, 'feedback.sqlite')
+      return {
+        db,
+        stored: async () => {
+          const sink = openSqliteFeedbackSink(db, silentLogger)
+          try {
+            return sink.outcomes().map((o) => o.outcomeTimestamp)
+          } finally {
+            sink.close()
+          }
+        },
+      }
+    },
+  },
+  ...(postgresUrl
+    ? [
+        {
+          name: 'PostgreSQL',
+          open: async () => {
+            const db = await freshDatabase(postgresUrl)
+            return {
+              db,
+              stored: async () => {
+                const sink = openPostgresFeedbackSink(db, silentLogger)
+                try {
+                  return (await sink.outcomes()).map((o) => o.outcomeTimestamp)
+                } finally {
+                  await sink.close()
+                }
+              },
+            }
+          },
+        },
+      ]
+    : []),
+]
 
 describe('SIGKILL under feedback load', () => {
-  it('keeps every outcome answered 200', async () => {
-    const db = join(dir, 'feedback.sqlite')
+  it.each(stores)('keeps every outcome answered 200 ($name)', async ({ open }) => {
+    const { db, stored: readStored } = await open()
     const proc = runService({ PORT: '0', CDS_DEV_MODE: '1', CDS_FEEDBACK_DB: db })
     const url = await listening(proc)
     // A card the service really issued, so the outcomes are about a known card.
@@ -53,14 +102,9 @@ describe('SIGKILL under feedback load', () => {
     await stopService(proc, 'SIGKILL')
     await Promise.all(clients)
 
-    const sink = openSqliteFeedbackSink(db, silentLogger)
-    try {
-      const stored = new Set(sink.outcomes().map((o) => o.outcomeTimestamp))
-      const lost = answered.filter((t) => !stored.has(t))
-      expect(answered.length).toBeGreaterThanOrEqual(300)
-      expect(lost).toEqual([])
-    } finally {
-      sink.close()
-    }
+    const stored = new Set(await readStored())
+    const lost = answered.filter((t) => !stored.has(t))
+    expect(answered.length).toBeGreaterThanOrEqual(300)
+    expect(lost).toEqual([])
   })
 })

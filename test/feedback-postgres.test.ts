@@ -8,13 +8,13 @@
  * dropped without a count in the log. Each test has a schema of its own. No timing is asserted:
  * waits are for conditions, with a generous guard.
  */
-import { randomUUID } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createHarness, type Harness } from './support/harness'
+import { dropSchemas, freshDatabase } from './support/postgres'
 import {
   listening,
   runService,
@@ -39,29 +39,11 @@ const FEEDBACK = `${FINDINGS}/feedback`
 const CLIENT = { iss: 'https://ehr.test', tenant: 'north' }
 const AT = '2026-11-29T10:05:31Z'
 
-const schemas: string[] = []
 const sinks: PostgresFeedbackSink[] = []
 afterAll(async () => {
   await Promise.all(sinks.map((s) => s.close()))
-  if (!url || schemas.length === 0) return
-  const admin = new pg.Client({ connectionString: url })
-  await admin.connect()
-  for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-  await admin.end()
+  await dropSchemas()
 })
-
-/** A schema of its own, and the database URL that uses it (search_path). */
-async function freshDatabase(base = url!): Promise<string> {
-  const schema = `feedback_test_${randomUUID().replace(/-/g, '')}`
-  const admin = new pg.Client({ connectionString: url })
-  await admin.connect()
-  await admin.query(`CREATE SCHEMA ${schema}`)
-  await admin.end()
-  schemas.push(schema)
-  const scoped = new URL(base)
-  scoped.searchParams.set('options', `-c search_path=${schema}`)
-  return scoped.href
-}
 
 const open = (to: string, logger: Logger = silentLogger, options = {}) => {
   const sink = openPostgresFeedbackSink(to, logger, { maxRetryMs: 200, ...options })
@@ -99,7 +81,7 @@ async function until(condition: () => boolean | Promise<boolean>, what: string) 
 
 describe.skipIf(!url)('PostgreSQL feedback store', () => {
   it('applies its migrations once, whichever instance starts first', async () => {
-    const db = await freshDatabase()
+    const db = await freshDatabase(url!)
     const [a, b, c] = [open(db), open(db), open(db)]
     await Promise.all([a.migrate(), b.migrate(), c.migrate()])
     const client = new pg.Client({ connectionString: db })
@@ -110,7 +92,7 @@ describe.skipIf(!url)('PostgreSQL feedback store', () => {
   })
 
   it('stores outcomes once across instances, only about cards issued to their sender', async () => {
-    const db = await freshDatabase()
+    const db = await freshDatabase(url!)
     const [a, b] = [open(db), open(db)]
     await a.migrate()
     await a.cardsIssued(SERVICE, CLIENT, [card(1)])
@@ -140,7 +122,7 @@ describe.skipIf(!url)('PostgreSQL feedback store', () => {
   })
 
   it('never stores comment text, and reports rates like the SQLite store', async () => {
-    const db = await freshDatabase()
+    const db = await freshDatabase(url!)
     const sink = open(db)
     await sink.migrate()
     await sink.cardsIssued(SERVICE, CLIENT, [
@@ -174,7 +156,7 @@ describe.skipIf(!url)('PostgreSQL feedback store', () => {
   })
 
   it('npm run feedback:report reads PostgreSQL and never prints the password', async () => {
-    const db = await freshDatabase()
+    const db = await freshDatabase(url!)
     const sink = open(db)
     await sink.migrate()
     await sink.cardsIssued(SERVICE, CLIENT, [card(1)])
@@ -240,7 +222,7 @@ function relay(target: URL) {
  * as settled after the answer (`stored:1`, `failed:2`).
  */
 async function behindRelay(options: { maxPending?: number } = {}) {
-  const db = await freshDatabase()
+  const db = await freshDatabase(url!)
   const cut = relay(new URL(db))
   await cut.up()
   const lines: string[] = []
@@ -316,7 +298,7 @@ describe.skipIf(!url)('two service processes on one PostgreSQL', () => {
   })
 
   it('share cards and outcomes: issued on A, fed back on B, stored once; /readyz checks it', async () => {
-    const db = await freshDatabase()
+    const db = await freshDatabase(url!)
     const withPassword = new URL(db)
     withPassword.password = 'not-needed-s3cret' // trust authentication ignores it
     const env = {
