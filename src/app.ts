@@ -7,7 +7,6 @@
 import { Hono, type Context } from 'hono'
 import { cors } from 'hono/cors'
 import { bodyLimit } from 'hono/body-limit'
-import { requestId } from 'hono/request-id'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { AppConfig } from './config'
@@ -155,10 +154,16 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
       c.res.headers.append('Vary', 'Origin')
     }
   })
-  app.use('*', requestId())
   app.use('*', async function requestLog(c, next) {
     const started = performance.now()
-    const logger = rootLogger.child({ requestId: c.get('requestId') })
+    // The id is always the service's own: a caller who chose it could make its request's lines
+    // look like another's, or fill them. A caller's X-Request-Id is kept beside it, for matching
+    // with the caller's own logs, cut to a short printable form.
+    const id = crypto.randomUUID()
+    c.set('requestId', id)
+    c.header('X-Request-Id', id)
+    const clientRequestId = clientRequestIdOf(c.req.header('x-request-id'))
+    const logger = rootLogger.child({ requestId: id, ...(clientRequestId && { clientRequestId }) })
     c.set('logger', logger)
     await next()
     const ms = performance.now() - started
@@ -363,6 +368,19 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
 
 /** One key per client for the rate limit (JSON: neither part can forge the separator). */
 const clientKey = (client: FeedbackClient) => JSON.stringify([client.iss, client.tenant ?? ''])
+
+/** Longest client X-Request-Id kept in the logs (a UUID is 36 characters, a trace id 32). */
+export const MAX_CLIENT_REQUEST_ID = 64
+
+/**
+ * A caller's X-Request-Id as it may appear in a log line: letters, digits and `-_.:=/+`, at most
+ * {@link MAX_CLIENT_REQUEST_ID} of them; anything else is left out (never the id of the request).
+ */
+function clientRequestIdOf(header: string | undefined): string | undefined {
+  if (!header) return undefined
+  const kept = header.slice(0, MAX_CLIENT_REQUEST_ID).replace(/[^\w\-.:=/+]/g, '')
+  return kept || undefined
+}
 
 /** Parses a JSON body; anything else is a 400 with a clear message, never a 500. */
 async function readJson(request: Request): Promise<unknown> {

@@ -344,6 +344,59 @@ describe('impossible measurements are not assessed (issue 14, item 4)', () => {
 
 // ---------------------------------------------------------------------------------------------
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+describe("the request id is always the service's own (issue 14, item 4)", () => {
+  /** The log lines of one call and its response. */
+  async function callWith(requestId: string, path = FINDINGS) {
+    const before = h.logs.length
+    const res = await h.call(path, fresh(PATHS[path]!), { headers: { 'x-request-id': requestId } })
+    await res.text()
+    const lines = h.logs.slice(before).map((l) => JSON.parse(l) as Json)
+    return { res, lines }
+  }
+
+  it("a client's X-Request-Id is never the id: it is logged beside it", async () => {
+    const { res, lines } = await callWith('chosen-by-the-client')
+    const id = res.headers.get('x-request-id')!
+    expect(id).toMatch(UUID)
+    const answered = lines.find((l) => l.event === 'hook.answered')!
+    expect(answered.requestId).toBe(id)
+    expect(answered.clientRequestId).toBe('chosen-by-the-client')
+    expect(lines.every((l) => l.requestId === undefined || l.requestId === id)).toBe(true)
+  })
+
+  it('two calls with the same X-Request-Id get two ids', async () => {
+    const first = await callWith('same-id')
+    const second = await callWith('same-id')
+    expect(first.res.headers.get('x-request-id')).not.toBe(second.res.headers.get('x-request-id'))
+  })
+
+  it('a long or odd client X-Request-Id is cut to 64 plain characters', async () => {
+    const { lines } = await callWith(`${'x'.repeat(10_000)}`)
+    const answered = lines.find((l) => l.event === 'hook.answered')!
+    expect(answered.clientRequestId).toBe('x'.repeat(64))
+    const odd = await callWith('<img src=x>"; level=error')
+    const line = odd.lines.find((l) => l.event === 'hook.answered')!
+    expect(line.clientRequestId).toBe('imgsrc=xlevel=error')
+  })
+
+  it('an error answer carries the service id too', async () => {
+    const before = h.logs.length
+    const res = await h.call(FINDINGS, { hook: 'x' }, { headers: { 'x-request-id': 'mine' } })
+    expect(res.status).toBe(400)
+    expect(res.headers.get('x-request-id')).toMatch(UUID)
+    const line = h.logs
+      .slice(before)
+      .map((l) => JSON.parse(l) as Json)
+      .find((l) => l.event === 'http.request')!
+    expect(line.requestId).toBe(res.headers.get('x-request-id'))
+    expect(line.clientRequestId).toBe('mine')
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+
 /** Markup, Markdown link syntax, bidi and control characters, as a producer could write them. */
 const PAYLOAD =
   '<img src=x onerror=alert(document.domain)>[x](javascript:alert(1))\u202eLUR\u0007\u001b[31m\u0085'
