@@ -249,6 +249,7 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
       devMode: config.devMode,
       budgetMs: config.hookBudgetMs,
       fhirTimeoutMs: config.fhirTimeoutMs,
+      fhirMaxCallBytes: config.fhirMaxCallBytes,
       cardOptions: () => ({ ...baseCardOptions, now: now(), uuidNamespace }),
       logger: c.get('logger'),
       onFhirRead,

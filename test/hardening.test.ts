@@ -397,6 +397,59 @@ describe("the request id is always the service's own (issue 14, item 4)", () => 
 
 // ---------------------------------------------------------------------------------------------
 
+describe('the FHIR bytes one hook call reads are bounded in total (issue 14, item 4)', () => {
+  const PAGES = 10
+  const PAGE_BYTES = 100_000
+
+  /** A FHIR server whose findings search has ten pages of 100 kB each; counts the pages read. */
+  function pagedServer() {
+    const served: number[] = []
+    fhir.use(
+      http.get(`${FHIR_BASE}/Observation`, ({ request }) => {
+        const page = Number(new URL(request.url).searchParams.get('page') ?? 1)
+        served.push(page)
+        return HttpResponse.json({
+          resourceType: 'Bundle',
+          type: 'searchset',
+          // A member the service never reads: it only makes the page big.
+          padding: 'x'.repeat(PAGE_BYTES),
+          ...(page < PAGES
+            ? { link: [{ relation: 'next', url: `${FHIR_BASE}/Observation?page=${page + 1}` }] }
+            : {}),
+        })
+      })
+    )
+    return served
+  }
+
+  const withoutFindings = () => {
+    const body = fresh(PATHS[FINDINGS]!)
+    delete body.prefetch.findings
+    return { ...body, fhirServer: FHIR_BASE, fhirAuthorization: fhirAuthorization() }
+  }
+
+  it('past CDS_FHIR_MAX_CALL_BYTES no further page is read, and the key is not assessed', async () => {
+    const small = await createHarness({ CDS_FHIR_MAX_CALL_BYTES: String(256 * 1024) })
+    const served = pagedServer()
+    const res = await small.call(FINDINGS, withoutFindings())
+    const text = await res.text()
+    // Three pages at most: the third passes 256 KiB while it is read.
+    expect(served.length).toBeLessThanOrEqual(3)
+    // Part of a search could hide a finding: the required key is missing, so 412, with why.
+    expect(res.status).toBe(412)
+    expect(text).toContain('over its total size limit')
+  })
+
+  it('the default (32 MiB) reads all ten pages of the same search', async () => {
+    const served = pagedServer()
+    const res = await post(FINDINGS, withoutFindings())
+    expect(res.status).toBe(200)
+    expect(served).toHaveLength(PAGES)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+
 /** Markup, Markdown link syntax, bidi and control characters, as a producer could write them. */
 const PAYLOAD =
   '<img src=x onerror=alert(document.domain)>[x](javascript:alert(1))\u202eLUR\u0007\u001b[31m\u0085'

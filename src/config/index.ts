@@ -15,6 +15,7 @@ import {
 } from '../clinical/exam-families'
 import { findingKinds, type FindingKind } from '../clinical/types'
 import { IMAGING_HOOK } from '../discovery'
+import { DEFAULT_MAX_TOTAL_BYTES } from '../fhir/client'
 import type { RateLimit } from '../feedback/rate-limit'
 
 /** The default of CDS_HOOK_DOMAIN: the project's own domain, imaging-cds.org, reversed. */
@@ -61,6 +62,11 @@ export const envSchema = z.object({
   CDS_HOOK_BUDGET_MS: int(100, 60_000).default(1000),
   CDS_FHIR_TIMEOUT_MS: int(50, 60_000).optional(),
   CDS_BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
+  /**
+   * FHIR response bytes one hook call may read in all (every page and read together); one
+   * response is capped at 20 MiB, or at this when it is lower.
+   */
+  CDS_FHIR_MAX_CALL_BYTES: int(64 * 1024, 1024 * 1024 * 1024).default(DEFAULT_MAX_TOTAL_BYTES),
   /** Feedback entries one client (issuer and tenant) may send per minute; 0: no limit. */
   CDS_FEEDBACK_RATE_LIMIT: int(0, 1_000_000).default(1000),
   /** Reverse domain of whoever runs the service; the custom hook's name is built from it. */
@@ -112,6 +118,8 @@ export interface AppConfig {
   corsOrigins: string[] | '*'
   hookBudgetMs: number
   fhirTimeoutMs: number
+  /** FHIR response bytes one hook call may read in all. */
+  fhirMaxCallBytes: number
   bodyLimitBytes: number
   /** Feedback entries per client (issuer and tenant) and window; a limit of 0 is no limit. */
   feedbackRateLimit: RateLimit
@@ -208,6 +216,7 @@ export function parseConfig(vars: Record<string, string | undefined>): AppConfig
     corsOrigins: Array.isArray(corsOrigins) && corsOrigins.includes('*') ? '*' : corsOrigins,
     hookBudgetMs: env.CDS_HOOK_BUDGET_MS,
     fhirTimeoutMs,
+    fhirMaxCallBytes: env.CDS_FHIR_MAX_CALL_BYTES,
     bodyLimitBytes: env.CDS_BODY_LIMIT_BYTES,
     feedbackRateLimit: { limit: env.CDS_FEEDBACK_RATE_LIMIT, windowMs: 60_000 },
     imagingHook: env.CDS_IMAGING_HOOK ?? `${env.CDS_HOOK_DOMAIN}.${IMAGING_HOOK}`,

@@ -26,6 +26,11 @@ export interface FhirClientOptions {
   deadline?: AbortSignal
   /** Largest response body accepted, in bytes (a misbehaving server must not exhaust memory). */
   maxBytes?: number
+  /**
+   * Response bytes this client reads in all, every response together (one client serves one hook
+   * call): a hundred responses under `maxBytes` each must not hold gigabytes either.
+   */
+  maxTotalBytes?: number
   /** Most Bundle pages followed for one search. */
   maxPages?: number
   /** Most requests this client makes in all (one client serves one hook call). */
@@ -74,7 +79,10 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
   const baseUrl = new URL(options.baseUrl)
   const basePath = trimTrailingSlashes(baseUrl.pathname)
   const base = `${baseUrl.origin}${basePath}`
-  const maxBytes = options.maxBytes ?? 20 * 1024 * 1024
+  const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES
+  const maxBytes = Math.min(options.maxBytes ?? 20 * 1024 * 1024, maxTotalBytes)
+  // Bytes read so far by every response of this client, shared by requests in flight at once.
+  const held = { bytes: 0, max: maxTotalBytes }
   const maxPages = options.maxPages ?? 20
   const maxRequests = options.maxRequests ?? 100
   const maxConcurrent = options.maxConcurrent ?? 10
@@ -143,11 +151,11 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
       throw new FhirRequestError(`FHIR server answered ${res.status}`, res.status)
     }
     const length = Number(res.headers.get('content-length') ?? 0)
-    if (length > maxBytes) {
+    if (length > maxBytes || held.bytes + length > held.max) {
       void res.body?.cancel().catch(() => {})
-      throw new FhirRequestError('FHIR response too large')
+      throw new FhirRequestError(tooLarge(length > maxBytes))
     }
-    const text = await readCapped(res, maxBytes, signal)
+    const text = await readCapped(res, maxBytes, held, signal)
     let body: unknown
     try {
       body = JSON.parse(text)
@@ -238,11 +246,24 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   })
 }
 
+/** Default of `maxTotalBytes`: 32 MiB, far above one patient's imaging data (CDS_FHIR_MAX_CALL_BYTES). */
+export const DEFAULT_MAX_TOTAL_BYTES = 32 * 1024 * 1024
+
+/** Why a body was refused: too large alone, or over what the call may read in all. */
+const tooLarge = (alone: boolean) =>
+  alone ? 'FHIR response too large' : 'FHIR data for this call over its total size limit'
+
 /**
- * The body as text, read chunk by chunk and cut off past `maxBytes`: a server that streams without
- * a Content-Length (or lies in it) must not make the service buffer gigabytes first.
+ * The body as text, read chunk by chunk and cut off past `maxBytes`, or once the client's
+ * responses together pass `held.max`: a server that streams without a Content-Length (or lies in
+ * it) must not make the service buffer gigabytes first.
  */
-async function readCapped(res: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
+async function readCapped(
+  res: Response,
+  maxBytes: number,
+  held: { bytes: number; max: number },
+  signal: AbortSignal
+): Promise<string> {
   if (!res.body) return ''
   const reader = res.body.getReader()
   const chunks: Uint8Array[] = []
@@ -252,7 +273,9 @@ async function readCapped(res: Response, maxBytes: number, signal: AbortSignal):
       const { done, value } = await abortable(reader.read(), signal)
       if (done) break
       size += value.byteLength
-      if (size > maxBytes) throw new FhirRequestError('FHIR response too large')
+      held.bytes += value.byteLength
+      if (size > maxBytes || held.bytes > held.max)
+        throw new FhirRequestError(tooLarge(size > maxBytes))
       chunks.push(value)
     }
   } catch (err) {

@@ -32,6 +32,8 @@ export interface InvokeDeps {
   devMode: boolean
   budgetMs: number
   fhirTimeoutMs: number
+  /** FHIR response bytes the call may read in all. */
+  fhirMaxCallBytes?: number
   cardOptions: () => CardOptions
   logger: Logger
   /** Told how each FHIR read ended and how long it took (metrics). */
@@ -141,6 +143,7 @@ function fhirClientFor(
     ...(token ? { accessToken: token } : {}),
     fetch: deps.fetch,
     timeoutMs: deps.fhirTimeoutMs,
+    ...(deps.fhirMaxCallBytes !== undefined ? { maxTotalBytes: deps.fhirMaxCallBytes } : {}),
     deadline,
     ...(deps.onFhirRead ? { onRead: deps.onFhirRead } : {}),
   })
