@@ -4,6 +4,7 @@
  * normal call of the same kind, as a median ratio measured in the same test (test/support/cost.ts),
  * never as an absolute time. In-process with `app.request`; the FHIR server is mocked with msw.
  */
+import fc from 'fast-check'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { setupServer } from 'msw/node'
 import { http, HttpResponse } from 'msw'
@@ -522,5 +523,132 @@ describe('card text is safe whatever the producer wrote (issue 14, items 2 and 4
       expect(texts.join('\n')).toContain('&lt;img')
       for (const text of texts) expect(text).not.toMatch(UNSAFE)
     }
+  )
+})
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Property-based (fast-check): a generated string in any text field of the fixture requests.
+ * Bounded for CI: a fixed number of runs per hook and a fixed seed (FUZZ_RUNS and FUZZ_SEED to
+ * explore further).
+ */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40)
+const fuzzParams = {
+  numRuns: RUNS,
+  seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 1414,
+  endOnFailure: true,
+}
+
+/** Every path to a string in `value`: the text fields a producer or a client fills. */
+function textFields(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (typeof value === 'string') return [at]
+  if (Array.isArray(value)) return value.flatMap((v, i) => textFields(v, [...at, i]))
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => textFields(v, [...at, k]))
+  return []
+}
+
+/**
+ * What goes into a field, described briefly so fast-check reports it readably: a long run of
+ * one unit (up to 1 MB) with a tail, or a short mix of markup, link syntax, controls and bidi.
+ */
+type Text = { run: string; times: number; tail: string } | { parts: string[] }
+const longRun = fc.record({
+  run: fc.constantFrom('/', '<', 'a', ' ', '.', '[', '\\', '%2f', '..;/', '\u202e', '\u0000', '0'),
+  times: fc.integer({ min: 1, max: 250_000 }),
+  tail: fc.constantFrom('', 'x', '>', ')', '\n'),
+})
+const piece = fc.oneof(
+  fc.constantFrom(
+    '<img src=x onerror=alert(document.domain)>',
+    '<script>alert(1)</script>',
+    '[x](javascript:alert(1))',
+    '![i](https://evil.test/x.png)',
+    '<a href="https://evil.test">',
+    '</div><!--',
+    '&lt;b&gt;',
+    '`<b>`',
+    '**bold** _it_',
+    '\r\n# Heading\n',
+    '\u202eLUR',
+    '\u2066RUL\u2069',
+    '\u200f\u061c',
+    '\u0007\u001b[31m',
+    '\u0085\u009b',
+    '\u0000\u007f',
+    '\ud800'
+  ),
+  fc.string({ unit: 'grapheme', maxLength: 8 })
+)
+const generated: fc.Arbitrary<Text> = fc.oneof(
+  longRun,
+  fc.record({ parts: fc.array(piece, { minLength: 1, maxLength: 12 }) })
+)
+const textOf = (t: Text) => ('run' in t ? t.run.repeat(t.times) + t.tail : t.parts.join(''))
+
+/** A copy of `body` with `text` in the field at `at`, replacing it or appended to it. */
+function withText(body: Json, at: (string | number)[], text: string, append: boolean): Json {
+  const copy = structuredClone(body)
+  let node: Json = copy
+  for (const key of at.slice(0, -1)) node = node[key]
+  const last = at.at(-1)!
+  node[last] = append ? `${node[last]}${text}` : text
+  return copy
+}
+
+/** What may never be in card text: a raw `<`, a control or bidi character; in detail, `[` `]`. */
+const UNSAFE_TEXT =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[<\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+
+describe('property: any text in any field of the fixtures (issue 14, done when)', () => {
+  it.each([FINDINGS, OUTSTANDING, ORDER_CHECK])(
+    '%s: 2xx or 4xx, inert card text, the cost of a normal call',
+    async (path) => {
+      const base = fresh(PATHS[path]!)
+      delete base.hookInstance
+      const fields = textFields(base)
+      const call = (body: Json) => post(path, { ...body, hookInstance: crypto.randomUUID() })
+      // The normal call's median time, measured here, under the same load.
+      const normalMs: number[] = []
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now()
+        await call(base)
+        normalMs.push(performance.now() - started)
+      }
+      const normal = Math.max(1, normalMs.sort((a, b) => a - b)[2]!)
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: fields.length - 1 }),
+          generated,
+          fc.boolean(),
+          async (field, text, append) => {
+            const body = withText(base, fields[field]!, textOf(text), append)
+            const started = performance.now()
+            const res = await call(body)
+            const ms = performance.now() - started
+            expect(res.status).toBeGreaterThanOrEqual(200)
+            expect(res.status).toBeLessThan(500)
+            if (res.status === 200) {
+              for (const t of cardTexts(res.text)) expect(t).not.toMatch(UNSAFE_TEXT)
+              for (const card of JSON.parse(res.text).cards as Json[])
+                expect(card.detail ?? '').not.toMatch(/[[\]]/)
+            }
+            // One slow run may be the machine: only a cost that repeats, as a median ratio to
+            // normal calls alternating with it, counts.
+            if (ms > FACTOR * normal)
+              expect(
+                await costRatio(
+                  () => call(base),
+                  () => call(body)
+                )
+              ).toBeLessThan(FACTOR)
+          }
+        ),
+        fuzzParams
+      )
+    },
+    120_000
   )
 })
