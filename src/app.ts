@@ -61,6 +61,8 @@ export interface AppDeps {
    * its dependency answers. `/readyz` runs them all.
    */
   readiness?: Record<string, () => Promise<boolean>>
+  /** The discovery document, validated at start like discovery.json (its default). */
+  discovery?: unknown
 }
 
 type Env = {
@@ -91,10 +93,18 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
   const onFhirRead = (outcome: FhirReadOutcome, seconds: number) =>
     observer.fhirRead(outcome, seconds)
   // Computed once: the services, their handlers, the verifier with its cached keys.
-  const services = loadServices(config.imagingHook)
+  const services = loadServices(config.imagingHook, deps.discovery)
   for (const service of services) {
-    if (!handlers[service.id])
-      throw new Error(`discovery.json declares ${service.id}, which has no handler`)
+    const handler = handlers[service.id]
+    if (!handler) throw new Error(`discovery.json declares ${service.id}, which has no handler`)
+    // A required key without a template could only ever come from prefetch: every call whose
+    // client did not send it would be a 412 the service could have avoided.
+    const templates = service.prefetch ?? {}
+    const untemplated = handler.required.filter((key) => !Object.hasOwn(templates, key))
+    if (untemplated.length > 0)
+      throw new Error(
+        `discovery.json: service ${service.id} requires prefetch ${untemplated.join(', ')} but has no template for it`
+      )
   }
   const verifier = config.trust
     ? createJwtVerifier({

@@ -11,6 +11,7 @@ import type { Bundle, FhirResource } from 'fhir/r4'
 import { ConfigError, parseConfig } from '../src/config'
 import { contextSchemas } from '../src/protocol/request'
 import { loadServices } from '../src/discovery'
+import { createApp } from '../src/app'
 import { assertValidDiscovery } from '../src/protocol/validate'
 import declared from '../discovery.json'
 import { loadFixtureRequest } from '../fixtures'
@@ -268,6 +269,43 @@ describe('extension, wherever the spec allows it', () => {
     expect(services[0]!.extension).toEqual(extension)
     expect(services[1]).not.toHaveProperty('extension')
     assertValidDiscovery({ services })
+  })
+})
+
+describe('discovery.json checked against the handlers at start', () => {
+  const config = parseConfig({ CDS_DEV_MODE: '1' })
+  const withoutTemplate = (id: string, key: string) => ({
+    services: declared.services.map((s) => {
+      if (s.id !== id) return s
+      return {
+        ...s,
+        prefetch: Object.fromEntries(Object.entries(s.prefetch).filter(([k]) => k !== key)),
+      }
+    }),
+  })
+
+  it('starts with the declared document', () => {
+    expect(() => createApp(config, { discovery: declared })).not.toThrow()
+  })
+
+  it('refuses a service that requires a prefetch key it has no template for', () => {
+    expect(() =>
+      createApp(config, { discovery: withoutTemplate('imaging-ai-findings', 'reports') })
+    ).toThrow(
+      'discovery.json: service imaging-ai-findings requires prefetch reports but has no template for it'
+    )
+    expect(() =>
+      createApp(config, { discovery: withoutTemplate('imaging-ai-outstanding', 'orders') })
+    ).toThrow(/service imaging-ai-outstanding requires prefetch orders/)
+  })
+
+  it('refuses a service without a handler', () => {
+    const document = {
+      services: [...declared.services, { ...declared.services[0]!, id: 'no-such-service' }],
+    }
+    expect(() => createApp(config, { discovery: document })).toThrow(
+      'discovery.json declares no-such-service, which has no handler'
+    )
   })
 })
 

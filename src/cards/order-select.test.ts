@@ -30,7 +30,7 @@ async function run(
   orders: ServiceRequest[],
   selections = ['ServiceRequest/draft-1']
 ) {
-  const issued = await orderSelectCards(ev, draftBundle(...orders), selections, opts)
+  const issued = orderSelectCards(ev, draftBundle(...orders), selections, opts)
   assertValidCards(issued)
   return issued
 }
@@ -168,12 +168,7 @@ describe('orderSelectCards', () => {
       observations: [nodule({ id: 'a', mean: 8.6 })],
     })
     const later = options({ now: new Date('2026-07-01T09:00:00Z') })
-    const issued = await orderSelectCards(
-      ev,
-      draftBundle(draft()),
-      ['ServiceRequest/draft-1'],
-      later
-    )
+    const issued = orderSelectCards(ev, draftBundle(draft()), ['ServiceRequest/draft-1'], later)
     expect(issued).toEqual([])
   })
 

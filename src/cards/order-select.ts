@@ -60,13 +60,13 @@ function isSelected(
  * Cards for the selected imaging orders against open AI findings, one per finding. No imaging
  * order among the selections, or no open finding: `[]`.
  */
-export async function orderSelectCards(
+export function orderSelectCards(
   patient: PatientEvidence,
   draftOrders: Bundle | undefined,
   selections: string[],
   options: CardOptions,
   hook: string = ORDER_SELECT_HOOK
-): Promise<IssuedCard[]> {
+): IssuedCard[] {
   const drafts = draftServiceRequests(draftOrders)
   const selected = drafts.filter((d) => isSelected(d, selections)).map((d) => d.order)
   const imaging = selected.filter((o) => isImagingOrder(o, options))
@@ -89,7 +89,7 @@ export async function orderSelectCards(
 
   const cards: IssuedCard[] = []
   for (const subject of open) {
-    const card = await verdictCard(subject, imaging, placed, patient, options, hook, today)
+    const card = verdictCard(subject, imaging, placed, patient, options, hook, today)
     if (card) cards.push(card)
   }
   return cards
@@ -143,7 +143,7 @@ const preference: Readonly<Record<OrderVerdict['verdict'], number>> = {
  * exam's code, and the finding's viewer link. Undefined when the selection is a different exam
  * and the follow-up is already ordered: nothing to warn about.
  */
-async function verdictCard(
+function verdictCard(
   subject: CardSubject,
   imaging: ServiceRequest[],
   placed: ServiceRequest[],
@@ -151,7 +151,7 @@ async function verdictCard(
   options: CardOptions,
   hook: string,
   today: string
-): Promise<IssuedCard | undefined> {
+): IssuedCard | undefined {
   const a = subject.lead
   const study = subject.study
   const followUps = [a.followUp!, ...(a.additionalFollowUps ?? [])]
@@ -204,7 +204,7 @@ async function verdictCard(
     ...(v.verdict === 'late' ? { late } : {}),
     ...(v.verdict === 'wrong-exam' ? { selected: words.examName(v.selected) } : {}),
   })
-  const uuid = await cardUuid(hook, a.finding.observationRef, a.category, options.uuidNamespace)
+  const uuid = cardUuid(hook, a.finding.observationRef, a.category, options.uuidNamespace)
   const links = studyLinks(
     study,
     options,
@@ -228,7 +228,7 @@ async function verdictCard(
       ? [
           {
             label: words.suggestion.update(change, reason),
-            uuid: await suggestionUuid(
+            uuid: suggestionUuid(
               hook,
               a.finding.observationRef,
               v.update.order ? options.orderCodes[v.update.order].code : 'update',

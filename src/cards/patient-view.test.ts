@@ -47,7 +47,7 @@ const twoStudies = (
 
 describe('patientViewCards', () => {
   it('one card per outstanding finding: the study’s nodules as one, the PE as another', async () => {
-    const issued = await patientViewCards(twoStudies(), opts)
+    const issued = patientViewCards(twoStudies(), opts)
     assertValidCards(issued)
     expect(issued.map((i) => i.meta.observationRef)).toEqual([
       'Observation/obs-pe',
@@ -70,7 +70,7 @@ describe('patientViewCards', () => {
       reports: [report()],
       observations: [nodule({ mean: 16 })],
     })
-    const [issued] = await patientViewCards(ev, opts)
+    const [issued] = patientViewCards(ev, opts)
     expect(issued!.card.summary).toBe(
       'Open AI finding (2026-03-14): Lung-RADS 4B 16.0 mm solid nodule, RUL — diagnostic CT chest to arrange now, not ordered'
     )
@@ -86,30 +86,30 @@ describe('patientViewCards', () => {
       coding: [{ code: 'x' }],
     })
     const byCode = serviceRequest({ id: 'c', status: 'active', occurrence: '2026-06-01' })
-    const issued = await patientViewCards(twoStudies([byReason, byCode]), opts)
+    const issued = patientViewCards(twoStudies([byReason, byCode]), opts)
     expect(issued).toEqual([])
   })
 
   it('findings outside the window are not shown; overdue ones say "was due"', async () => {
     const later = options({ now: new Date('2026-09-01T09:00:00Z') })
-    const issued = await patientViewCards(twoStudies(), later)
+    const issued = patientViewCards(twoStudies(), later)
     const nod = issued.find((i) => i.meta.observationRef === 'Observation/obs-1')!
     expect(nod.card.summary).toContain('LDCT was due 2026-06-14, not ordered')
     expect(nod.card.detail).toContain('overdue')
     const muchLater = options({ now: new Date('2028-06-01T09:00:00Z') })
-    expect(await patientViewCards(twoStudies(), muchLater)).toEqual([])
+    expect(patientViewCards(twoStudies(), muchLater)).toEqual([])
   })
 
   it('uses its own uuids, distinct from the study cards of the same finding', async () => {
     const ev = twoStudies()
-    const [, nod] = await patientViewCards(ev, opts)
-    const [studyCard] = await studyCards(
+    const [, nod] = patientViewCards(ev, opts)
+    const [studyCard] = studyCards(
       ev.studies.find((s) => s.studyRef === 'ImagingStudy/study-1')!,
       ev,
       opts
     )
     expect(nod!.card.uuid).not.toBe(studyCard!.card.uuid)
-    const [, again] = await patientViewCards(twoStudies(), opts)
+    const [, again] = patientViewCards(twoStudies(), opts)
     expect(again!.card.uuid).toBe(nod!.card.uuid)
   })
 
@@ -118,7 +118,7 @@ describe('patientViewCards', () => {
       reports: [report({ results: ['Observation/obs-pe'] })],
       observations: [finding({ certainty: 45 })],
     })
-    const issued = await patientViewCards(ev, opts)
+    const issued = patientViewCards(ev, opts)
     expect(issued).toHaveLength(1)
     expect(issued[0]!.card.indicator).toBe('critical')
     expect(issued[0]!.meta.findingKind).toBe('pulmonary-embolism')
@@ -129,7 +129,7 @@ describe('patientViewCards', () => {
       reports: [report({ results: ['Observation/x'] })],
       observations: [finding({ id: 'x', code: '233604007', display: 'Pneumonia' })],
     })
-    const issued = await patientViewCards(ev, opts)
+    const issued = patientViewCards(ev, opts)
     expect(issued).toHaveLength(1)
     expect(issued[0]!.card.indicator).toBe('info')
     expect(issued[0]!.meta.findingKind).toBe('unknown')
@@ -141,7 +141,7 @@ describe('patientViewCards', () => {
       reports: [report({ results: ['Observation/x'] })],
       observations: [finding({ id: 'x', code: '33737001', display: 'Fracture of rib' })],
     })
-    expect(await patientViewCards(ev, opts)).toEqual([])
+    expect(patientViewCards(ev, opts)).toEqual([])
   })
 
   it('a CT for haemoptysis 6 days after a 4A LDCT is not its follow-up: still outstanding (issue 10)', async () => {
@@ -159,7 +159,7 @@ describe('patientViewCards', () => {
       reports: [report({ id: 'dr-1', studyId: 'study-1', results: ['Observation/obs-1'] })],
       observations: [nodule({ id: 'obs-1', mean: 8.6 })],
     })
-    const issued = await patientViewCards(ev, opts)
+    const issued = patientViewCards(ev, opts)
     expect(issued.map((i) => i.meta.observationRef)).toEqual(['Observation/obs-1'])
   })
 })

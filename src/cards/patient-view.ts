@@ -19,11 +19,11 @@ import type { CardOptions, IssuedCard } from './types'
 export const PATIENT_VIEW_HOOK = 'patient-view'
 
 /** Cards for a patient's outstanding AI findings, newest study first, most urgent first. */
-export async function patientViewCards(
+export function patientViewCards(
   patient: PatientEvidence,
   options: CardOptions,
   hook: string = PATIENT_VIEW_HOOK
-): Promise<IssuedCard[]> {
+): IssuedCard[] {
   const today = todayOf(options)
   const overdue = (state: FollowUpState) =>
     !!state.window && today > (state.window.end ?? state.window.due)
@@ -38,29 +38,27 @@ export async function patientViewCards(
     )
   })
 
-  return Promise.all(
-    outstanding.map((subject) => {
-      const studyDate = subject.study.studyDate!
-      const critical = subject.lead.indicator === 'critical'
-      return findingCard(subject, patient, options, hook, {
-        summary: (state) =>
-          words.summary.openFinding({
-            what: findingShortName(subject.lead),
-            studyDate,
-            ...(subject.lead.followUp && state.window
-              ? {
-                  order: subject.lead.followUp.order,
-                  due: state.window.due,
-                  now: isArrangeNow(subject.lead.followUp),
-                }
-              : {}),
-            overdue: overdue(state),
-          }),
-        lead: [
-          words.detail.openSince(studyDate, overdue(followUpState(subject, patient, options))),
-          ...(critical ? [words.detail.criticalOpen] : []),
-        ],
-      })
+  return outstanding.map((subject) => {
+    const studyDate = subject.study.studyDate!
+    const critical = subject.lead.indicator === 'critical'
+    return findingCard(subject, patient, options, hook, {
+      summary: (state) =>
+        words.summary.openFinding({
+          what: findingShortName(subject.lead),
+          studyDate,
+          ...(subject.lead.followUp && state.window
+            ? {
+                order: subject.lead.followUp.order,
+                due: state.window.due,
+                now: isArrangeNow(subject.lead.followUp),
+              }
+            : {}),
+          overdue: overdue(state),
+        }),
+      lead: [
+        words.detail.openSince(studyDate, overdue(followUpState(subject, patient, options))),
+        ...(critical ? [words.detail.criticalOpen] : []),
+      ],
     })
-  )
+  })
 }

@@ -21,7 +21,7 @@ import type { Card, CardOptions } from './types'
 
 async function cardsFor(input: Partial<GatheredResources>, opts: CardOptions = options()) {
   const ev = evidence(input, opts.clinical)
-  const issued = await studyCards(ev.studies[0]!, ev, opts)
+  const issued = studyCards(ev.studies[0]!, ev, opts)
   assertValidCards(issued)
   return issued
 }

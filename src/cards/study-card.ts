@@ -98,21 +98,21 @@ export function findingSummary(
  * override reasons and viewer links. `summary` and `lead` let other hooks reuse it with their own
  * wording on top.
  */
-export async function findingCard(
+export function findingCard(
   subject: CardSubject,
   patient: PatientEvidence,
   options: CardOptions,
   hook: string,
   custom: { summary?: (state: FollowUpState) => string; lead?: string[] } = {}
-): Promise<IssuedCard> {
+): IssuedCard {
   const a = subject.lead
   const f = a.finding
   const state = followUpState(subject, patient, options)
-  const suggestion = await followUpSuggestion(subject, state, patient, options, hook)
-  const further = await additionalSuggestions(subject, state, patient, options, hook)
+  const suggestion = followUpSuggestion(subject, state, patient, options, hook)
+  const further = additionalSuggestions(subject, state, patient, options, hook)
   const suggestions = [...(suggestion ? [suggestion] : []), ...further.map((o) => o.suggestion)]
   const links = studyLinks(subject.study, options, f.keyImage)
-  const uuid = await cardUuid(hook, f.observationRef, a.category, options.uuidNamespace)
+  const uuid = cardUuid(hook, f.observationRef, a.category, options.uuidNamespace)
   const card: Card = {
     uuid,
     summary: fitSummary((custom.summary ?? ((s) => findingSummary(subject, s, options)))(state)),
@@ -143,11 +143,11 @@ export async function findingCard(
  * Cards for one study: most urgent first. Returns `{ card, meta }` pairs; pass `meta` to the
  * feedback store so feedback on `card.uuid` can be tied back to the finding.
  */
-export async function studyCards(
+export function studyCards(
   study: StudyEvidence,
   patient: PatientEvidence,
   options: CardOptions,
   hook: string = STUDY_HOOK
-): Promise<IssuedCard[]> {
-  return Promise.all(cardSubjects(study).map((s) => findingCard(s, patient, options, hook)))
+): IssuedCard[] {
+  return cardSubjects(study).map((s) => findingCard(s, patient, options, hook))
 }

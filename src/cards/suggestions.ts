@@ -28,16 +28,16 @@ function orderSuggestions(
 ) {
   const a = subject.lead
   const shortReason = words.order.shortReason(a.guideline, a.category)
-  return async function orderSuggestion(
+  return function orderSuggestion(
     followUp: FollowUp,
     window: DueWindow,
     label: string,
     isRecommended: boolean
-  ): Promise<Suggestion> {
+  ): Suggestion {
     const code = options.orderCodes[followUp.order]
     return {
       label,
-      uuid: await suggestionUuid(
+      uuid: suggestionUuid(
         hook,
         a.finding.observationRef,
         code.code,
@@ -60,13 +60,13 @@ function orderSuggestions(
  * The follow-up suggestion: one `create` action with a draft/proposal ServiceRequest, when the
  * assessment has a follow-up, the study date and patient are known, and no order covers it yet.
  */
-export async function followUpSuggestion(
+export function followUpSuggestion(
   subject: CardSubject,
   state: FollowUpState,
   patient: PatientEvidence,
   options: CardOptions,
   hook: string
-): Promise<Suggestion | undefined> {
+): Suggestion | undefined {
   const a = subject.lead
   const followUp = a.followUp
   if (!followUp || !state.window || state.existing || !patient.patientId) return undefined
@@ -89,13 +89,13 @@ export async function followUpSuggestion(
  * follow-up, so none is offered once the follow-up is ordered, nor when an equivalent order
  * (an open PET/CT after the study) exists.
  */
-export async function additionalSuggestions(
+export function additionalSuggestions(
   subject: CardSubject,
   state: FollowUpState,
   patient: PatientEvidence,
   options: CardOptions,
   hook: string
-): Promise<{ followUp: FollowUp; suggestion: Suggestion }[]> {
+): { followUp: FollowUp; suggestion: Suggestion }[] {
   const a = subject.lead
   const studyDate = subject.study.studyDate
   const patientId = patient.patientId
@@ -106,12 +106,7 @@ export async function additionalSuggestions(
   for (const followUp of a.additionalFollowUps ?? []) {
     if (coveringOrder(subject, patient.serviceRequests, patientId, options, followUp)) continue
     const label = words.suggestion.consider(followUp.order, shortReason, followUp.because)
-    const suggestion = await suggest(
-      followUp,
-      dueWindow(studyDate, followUp, options),
-      label,
-      false
-    )
+    const suggestion = suggest(followUp, dueWindow(studyDate, followUp, options), label, false)
     offered.push({ followUp, suggestion })
   }
   return offered

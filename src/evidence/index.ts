@@ -29,7 +29,6 @@
 import type { ClinicalConfig } from '../clinical/index'
 import type { Logger } from '../log'
 import { assembleEvidence } from './assemble'
-import { gatherResources, type GatherSource } from './gather'
 import { selectEvidence } from './select'
 import type { EvidenceScope, GatheredResources, PatientEvidence } from './types'
 
@@ -53,13 +52,4 @@ export function buildEvidence(
   logger?: Logger
 ): PatientEvidence {
   return assembleEvidence(selectEvidence(gathered, scope, logger), scope, config)
-}
-
-/** Gathers (all I/O) and then builds the evidence of a hook call. */
-export async function gatherEvidence(
-  source: GatherSource,
-  scope: EvidenceScope,
-  config: ClinicalConfig
-): Promise<PatientEvidence> {
-  return buildEvidence(await gatherResources(source, scope), scope, config, source.logger)
 }

@@ -1,91 +1,61 @@
 /**
  * @module services
- * The handler behind each service id declared in discovery.json. Each is a plain function from
- * (request, FHIR data) to cards: the evidence is collected, the card builders in src/cards say
+ * The handler behind each service id declared in discovery.json. Each says which evidence its
+ * call needs and builds the cards from the validated request and that evidence, synchronously:
+ * the evidence was gathered before (src/services/invoke.ts), the card builders in src/cards say
  * what to show.
  */
-import type { Bundle } from 'fhir/r4'
-import { gatherEvidence } from '../evidence'
+import { contextSchemas } from '../protocol/request'
 import { sanitizeResource } from '../fhir/shape'
 import { studyCards } from '../cards/study-card'
 import { orderSelectCards } from '../cards/order-select'
 import { patientViewCards } from '../cards/patient-view'
-import type { HookInput, HookResult, ServiceHandler } from './types'
+import { defineHandler, type HookResult, type RegisteredHandler } from './types'
 import type { IssuedCard } from '../cards/types'
-
-/** Where the evidence is gathered from; Endpoints matter when OHIF data sources are configured. */
-const sourceOf = (input: HookInput) => ({
-  ...input,
-  endpointsMatter: input.options.viewer.dataSources.length > 0,
-})
 
 const result = (built: IssuedCard[]): HookResult => ({
   cards: built.map((b) => b.card),
   meta: built.map((b) => b.meta),
 })
 
-export const handlers: Record<string, ServiceHandler> = {
-  'imaging-ai-findings': {
+export const handlers: Record<string, RegisteredHandler> = {
+  'imaging-ai-findings': defineHandler({
     context: 'imaging-study-complete',
+    schema: contextSchemas['imaging-study-complete'],
     required: ['study', 'reports', 'findings', 'orders'],
-    async handle(input) {
-      const context = input.context as {
-        patientId: string
-        imagingStudyId: string
-        diagnosticReportId?: string
-        studyInstanceUid?: string
-      }
-      const evidence = await gatherEvidence(
-        sourceOf(input),
-        {
-          patientId: context.patientId,
-          studyId: context.imagingStudyId,
-          ...(context.diagnosticReportId ? { reportId: context.diagnosticReportId } : {}),
-          ...(context.studyInstanceUid ? { studyInstanceUid: context.studyInstanceUid } : {}),
-        },
-        input.options.clinical
-      )
+    scope: (context) => ({
+      patientId: context.patientId,
+      studyId: context.imagingStudyId,
+      ...(context.diagnosticReportId ? { reportId: context.diagnosticReportId } : {}),
+      ...(context.studyInstanceUid ? { studyInstanceUid: context.studyInstanceUid } : {}),
+    }),
+    build(_request, evidence, options, logger) {
       const study = evidence.studies[0]
       if (!study) {
-        input.logger.warn('hook.study_not_found')
+        logger.warn('hook.study_not_found')
         return { cards: [], meta: [] }
       }
       // Not the request's hook name: card uuids stay the same under the alias and the canonical name.
-      return result(await studyCards(study, evidence, input.options))
+      return result(studyCards(study, evidence, options))
     },
-  },
-  'imaging-ai-order-check': {
+  }),
+  'imaging-ai-order-check': defineHandler({
     context: 'order-select',
+    schema: contextSchemas['order-select'],
     required: ['studies', 'reports', 'findings', 'orders'],
-    async handle(input) {
-      const context = input.context as {
-        patientId: string
-        selections: string[]
-        draftOrders: unknown
-      }
+    scope: (context) => ({ patientId: context.patientId }),
+    build(request, evidence, options) {
       // The draft orders come from the client like prefetch does: shape-check them the same way.
-      const draftOrders = sanitizeResource(context.draftOrders) as Bundle | undefined
-      const evidence = await gatherEvidence(
-        sourceOf(input),
-        { patientId: context.patientId },
-        input.options.clinical
-      )
-      return result(
-        await orderSelectCards(evidence, draftOrders, context.selections, input.options)
-      )
+      const shaped = sanitizeResource(request.context.draftOrders)
+      const draftOrders = shaped?.resourceType === 'Bundle' ? shaped : undefined
+      return result(orderSelectCards(evidence, draftOrders, request.context.selections, options))
     },
-  },
-  'imaging-ai-outstanding': {
+  }),
+  'imaging-ai-outstanding': defineHandler({
     context: 'patient-view',
+    schema: contextSchemas['patient-view'],
     required: ['studies', 'reports', 'findings', 'orders'],
-    async handle(input) {
-      const context = input.context as { patientId: string }
-      const evidence = await gatherEvidence(
-        sourceOf(input),
-        { patientId: context.patientId },
-        input.options.clinical
-      )
-      return result(await patientViewCards(evidence, input.options))
-    },
-  },
+    scope: (context) => ({ patientId: context.patientId }),
+    build: (_request, evidence, options) => result(patientViewCards(evidence, options)),
+  }),
 }

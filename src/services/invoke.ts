@@ -1,9 +1,11 @@
 /**
  * @module services/invoke
  * One hook call, from the parsed JSON body to a CDS response, independent of the web framework
- * (after Medplum's fhir-router): validate the request, decide whether the client's FHIR server
- * may be called, gather prefetch within the time budget, answer 412 when required data cannot be
- * had, run the handler. Failures are thrown as CdsErrors and turned into responses in one place.
+ * (after Medplum's fhir-router): validate the request and the hook's context, decide whether the
+ * client's FHIR server may be called, then do all of the call's I/O within the time budget
+ * (prefetch, 412 when required data cannot be had, the further reads of src/evidence), select and
+ * assemble the evidence, and only then build the cards with the handler's pure, synchronous
+ * `build`. Failures are thrown as CdsErrors and turned into responses in one place.
  */
 import {
   createFhirClient,
@@ -13,19 +15,15 @@ import {
 } from '../fhir/client'
 import { gatherPrefetch } from '../prefetch'
 import { badRequest, preconditionFailed } from '../protocol/outcome'
-import {
-  cdsRequestSchema,
-  contextSchemas,
-  describeIssues,
-  type CdsRequest,
-} from '../protocol/request'
+import { cdsRequestSchema, describeIssues, type CdsRequest } from '../protocol/request'
+import { buildEvidence, gatherResources } from '../evidence'
 import { safeCard } from '../text/card-text'
 import { allowedFhirBase } from '../auth/fhir-allowlist'
 import type { ShapeReport } from '../fhir/shape'
 import type { Caller } from '../auth/verify'
 import type { CardOptions } from '../cards/types'
 import type { Logger } from '../log'
-import type { HookResult, ServiceDefinition, ServiceHandler } from './types'
+import type { HookResult, RegisteredHandler, ServiceDefinition } from './types'
 
 export interface InvokeDeps {
   fetch: Fetch
@@ -42,7 +40,7 @@ export interface InvokeDeps {
 
 export async function invokeService(
   service: ServiceDefinition,
-  handler: ServiceHandler,
+  handler: RegisteredHandler,
   body: unknown,
   caller: Caller,
   deps: InvokeDeps
@@ -61,10 +59,11 @@ export async function invokeService(
       'hook'
     )
   }
-  const context = contextSchemas[handler.context].safeParse(request.context)
-  if (!context.success) {
-    throw badRequest(`Invalid context: ${describeIssues(context.error, 'context')}`, 'context')
+  const prepared = handler.prepare(request)
+  if ('error' in prepared) {
+    throw badRequest(`Invalid context: ${describeIssues(prepared.error, 'context')}`, 'context')
   }
+  const { call } = prepared
   const logger = deps.logger.child({ service: service.id, hookInstance: request.hookInstance })
   // A timer cleared when the call ends, not AbortSignal.timeout(): that one would fire after
   // every call, budget spent or not, and build a DOMException for nothing.
@@ -79,7 +78,7 @@ export async function invokeService(
     const fhir = fhirClientFor(request, caller, deps, deadline, shapeReport, logger)
     const gathered = await gatherPrefetch({
       templates: service.prefetch ?? {},
-      context: context.data,
+      context: request.context,
       prefetch: request.prefetch ?? undefined,
       fhir,
       shapeReport,
@@ -92,14 +91,19 @@ export async function invokeService(
         `Required data could not be obtained from prefetch${fhir ? ' or the FHIR server' : ' and no usable fhirServer with fhirAuthorization was given'}: ${why}`
       )
     }
-    const result = await handler.handle({
-      request,
-      context: context.data,
-      data: gathered.data,
-      fhir,
-      options: deps.cardOptions(),
-      logger,
-    })
+    const options = deps.cardOptions()
+    // The rest of the call's I/O (reads no template expresses), then pure selection and assembly.
+    const resources = await gatherResources(
+      {
+        data: gathered.data,
+        fhir,
+        logger,
+        endpointsMatter: options.viewer.dataSources.length > 0,
+      },
+      call.scope
+    )
+    const evidence = buildEvidence(resources, call.scope, options.clinical, logger)
+    const result = call.build(evidence, options, logger)
     logger.info('hook.answered', {
       cards: result.cards.length,
       prefetched: Object.values(gathered.sources).filter((s) => s === 'prefetch').length,
