@@ -1,81 +1,30 @@
 /**
  * @module cards/types
- * CDS Hooks 2.0 response shapes (cards, suggestions, actions, links) and the options the card
- * builders take. CDS types are not in `@types/fhir`, so they are defined here, after
- * https://cds-hooks.hl7.org/2.0/#cds-service-response. Optional fields are optional because the
- * spec forbids `null` and empty values: builders omit a field rather than send it empty.
+ * The types card builders work with: the CDS Hooks 2.0 response shapes (cards, suggestions,
+ * actions, links), derived from the zod schemas the response validator uses
+ * (src/protocol/cds-schemas.ts), the metadata kept per card, and the options the builders take.
  */
-import type { Coding as FhirCoding, FhirResource } from 'fhir/r4'
+import type * as z from 'zod'
+import type { Coding as FhirCoding } from 'fhir/r4'
+import type { Card, OverrideReasonCodingSchema, SourceSchema } from '../protocol/cds-schemas'
 import type { ClinicalConfig } from '../clinical/index'
 import type { FindingKind } from '../clinical/types'
 
-/** A CDS Hooks Coding: `system` and `code` are required (unlike FHIR's). */
-export interface Coding {
-  system: string
-  code: string
-  display?: string
-}
+// The response shapes are the zod schemas' types (src/protocol/cds-schemas.ts): one definition,
+// the one the response validator checks.
+export type {
+  Action,
+  Card,
+  Coding,
+  Link,
+  Suggestion,
+  CdsResponseBody as CdsResponse,
+} from '../protocol/cds-schemas'
 
 /** An override reason: a Coding whose `display` is required (the client shows it). */
-export interface OverrideReason extends Coding {
-  display: string
-}
-
-export interface Source {
-  label: string
-  /** About the source organisation, not a drill-down (use a Link for that). */
-  url?: string
-  /** Absolute URL of a 100×100 PNG. */
-  icon?: string
-  topic?: Coding
-}
-
-export interface Action {
-  type: 'create' | 'update' | 'delete'
-  description: string
-  /** The new resource (create) or the whole updated resource (update). */
-  resource?: FhirResource
-  /** Relative reference, for delete. */
-  resourceId?: string
-}
-
-export interface Suggestion {
-  label: string
-  uuid?: string
-  isRecommended?: boolean
-  actions?: Action[]
-}
-
-export interface Link {
-  label: string
-  url: string
-  type: 'absolute' | 'smart'
-  /** Only for `smart` links. */
-  appContext?: string
-  autolaunchable?: boolean
-}
-
-export type Indicator = 'info' | 'warning' | 'critical'
-
-export interface Card {
-  uuid?: string
-  /** One sentence, at most 139 characters. */
-  summary: string
-  /** GitHub-flavoured Markdown. */
-  detail?: string
-  indicator: Indicator
-  source: Source
-  suggestions?: Suggestion[]
-  /** Required whenever `suggestions` is present. */
-  selectionBehavior?: 'at-most-one' | 'any'
-  overrideReasons?: OverrideReason[]
-  links?: Link[]
-}
-
-export interface CdsResponse {
-  cards: Card[]
-  systemActions?: Action[]
-}
+export type OverrideReason = z.infer<typeof OverrideReasonCodingSchema>
+export type Source = z.infer<typeof SourceSchema>
+export type Indicator = Card['indicator']
 
 /**
  * What the service remembers about a card it issued, so feedback (which carries only the card

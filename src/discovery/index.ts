@@ -6,6 +6,7 @@
  */
 import * as z from 'zod'
 import declared from '../../discovery.json'
+import { DiscoveryServiceSchema } from '../protocol/cds-schemas'
 import type { ServiceDefinition } from '../services/types'
 
 /** Context fields each hook marks "Prefetch Token: Yes" (hook library; our hook definition). */
@@ -20,51 +21,27 @@ const prefetchTokens: Record<string, string[]> = {
     'userId',
   ],
 }
-const userTokens = [
-  'userPractitionerId',
-  'userPractitionerRoleId',
-  'userPatientId',
-  'userRelatedPersonId',
-]
-
-const serviceSchema = z
-  .object({
-    id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be URL-safe'),
-    hook: z.string().min(1),
-    title: z.string().min(1).optional(),
-    description: z.string().min(1),
-    prefetch: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string().min(1)).optional(),
-    usageRequirements: z.string().min(1).optional(),
-    /** §2.12: served as written (keys SHOULD be reverse-domain, e.g. `org.example.x`). */
-    extension: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict()
-  .superRefine((service, ctx) => {
-    const allowed = prefetchTokens[service.hook]
-    if (!allowed) {
-      ctx.addIssue({ code: 'custom', message: `no prefetch token list for hook ${service.hook}` })
-      return
-    }
-    for (const [key, template] of Object.entries(service.prefetch ?? {})) {
-      if (/^[a-z]+:/i.test(template) || template.startsWith('/')) {
+/**
+ * A service as discovery answers it (the response schema, src/protocol/cds-schemas.ts), and its
+ * prefetch tokens limited to the context fields its hook marks as prefetch tokens.
+ */
+const serviceSchema = DiscoveryServiceSchema.superRefine((service, ctx) => {
+  const allowed = prefetchTokens[service.hook]
+  if (!allowed) {
+    ctx.addIssue({ code: 'custom', message: `no prefetch token list for hook ${service.hook}` })
+    return
+  }
+  for (const [key, template] of Object.entries(service.prefetch ?? {})) {
+    for (const [, field] of template.matchAll(/\{\{context\.([^}]*)\}\}/g)) {
+      if (!allowed.includes(field!))
         ctx.addIssue({
           code: 'custom',
           path: ['prefetch', key],
-          message: 'must be a relative FHIR URL',
+          message: `token {{context.${field}}} is not a prefetch token of ${service.hook}`,
         })
-      }
-      for (const [, token] of template.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
-        const field = token?.startsWith('context.') ? token.slice('context.'.length) : undefined
-        const ok = field ? allowed.includes(field) : userTokens.includes(token ?? '')
-        if (!ok)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['prefetch', key],
-            message: `token {{${token}}} is not allowed`,
-          })
-      }
     }
-  })
+  }
+})
 
 const discoverySchema = z.object({ services: z.array(serviceSchema) }).superRefine((doc, ctx) => {
   const seen = new Set<string>()

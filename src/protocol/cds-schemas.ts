@@ -10,6 +10,7 @@
  * FHIR resources are loose (J3).
  */
 import * as z from 'zod'
+import type { FhirResource } from 'fhir/r4'
 
 type Json = Record<string, unknown>
 type Ctx = z.RefinementCtx
@@ -118,10 +119,21 @@ export const SourceSchema = z.strictObject({
   extension: ExtensionSchema.optional(),
 })
 
-/** A FHIR resource inside an action: only `resourceType` is checked here, the rest is FHIR's. */
-export const FhirResourceSchema = z.looseObject({
-  resourceType: z.string().regex(/^[A-Z][A-Za-z]+$/, 'must be a FHIR resource type'),
-})
+/**
+ * A FHIR resource inside an action: only `resourceType` is checked here, the rest is FHIR's, so
+ * its type is `@types/fhir`'s (what the card builders put there).
+ */
+export const FhirResourceSchema = z
+  .custom<FhirResource>(isRecord, 'must be a FHIR resource (a JSON object)')
+  .superRefine((resource, ctx) => {
+    const type: unknown = resource.resourceType
+    if (typeof type !== 'string' || !/^[A-Z][A-Za-z]+$/.test(type))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['resourceType'],
+        message: type === undefined ? 'required' : 'must be a FHIR resource type',
+      })
+  })
 
 const SERVICE_REQUEST_STATUS = [
   'draft',

@@ -6,18 +6,11 @@
  * FHIR reads (src/services/invoke.ts does all of that first).
  */
 import type * as z from 'zod'
-import type { CdsRequest, ContextKind, contextSchemas } from '../protocol/request'
+import type { CdsRequest, ContextKind } from '../protocol/request'
+import type { DiscoveryServiceSchema } from '../protocol/cds-schemas'
 import type { EvidenceScope, PatientEvidence } from '../evidence'
 import type { Card, CardMeta, CardOptions } from '../cards/types'
 import type { Logger } from '../log'
-
-/** A hook's context as its zod schema parses it. */
-export type HookContext<K extends ContextKind> = z.infer<(typeof contextSchemas)[K]>
-
-/** A validated request whose context is typed for its hook. */
-export type HookRequest<K extends ContextKind> = Omit<CdsRequest, 'context'> & {
-  context: HookContext<K>
-}
 
 export interface HookResult {
   cards: Card[]
@@ -77,14 +70,5 @@ export function defineHandler<S extends z.ZodType>(handler: ServiceHandler<S>): 
   }
 }
 
-/** A service as declared in discovery.json. */
-export interface ServiceDefinition {
-  id: string
-  hook: string
-  title?: string
-  description: string
-  prefetch?: Record<string, string>
-  usageRequirements?: string
-  /** CDS Hooks `extension` (§2.12), served in discovery as written. */
-  extension?: Record<string, unknown>
-}
+/** A service as declared in discovery.json: the discovery response schema's type. */
+export type ServiceDefinition = z.infer<typeof DiscoveryServiceSchema>
