@@ -213,7 +213,6 @@ describe('summaries read right at a glance', () => {
         plan: {
           kind: 'none',
           guideline: 'fleischner-2017',
-          category: 'solid-single-under-6-low-risk',
           why: 'growing',
         },
       })

@@ -7,7 +7,14 @@
  * the card builders still pass the result through `fitSummary` as a last resort. Values that come
  * from FHIR (names, model strings) go through `md()` before they reach Markdown.
  */
-import type { GuidelineName, NoduleChange, NodulePosition, Solidness } from '../src/clinical/types'
+import type {
+  Assessment,
+  GuidelineName,
+  NoduleChange,
+  NodulePosition,
+  NoFollowUpReason,
+  Solidness,
+} from '../src/clinical/types'
 import { SUMMARY_MAX, clip, md, round } from './text'
 
 type OrderKind = 'ldct' | 'ldct-interval' | 'ct-chest' | 'pet-ct'
@@ -30,20 +37,8 @@ export type Plan =
   | {
       kind: 'none'
       guideline: GuidelineName
-      category?: string
-      /**
-       * Why there is no follow-up: the patient is out of the guideline's scope, the nodule has no
-       * size (or no solid-component size), a size it cannot have (`bad-size`), or no row fits; `growing` when a no-follow-up row meets
-       * a nodule that grew since the prior exam.
-       */
-      why?:
-        | 'under-35'
-        | 'malignancy'
-        | 'immunosuppressed'
-        | 'no-size'
-        | 'bad-size'
-        | 'no-category'
-        | 'growing'
+      /** Why there is no follow-up (decided in src/clinical); none: the guideline row says so. */
+      why?: NoFollowUpReason
     }
 
 /** The facts a nodule summary or heading needs, already rounded the guideline's way. */
@@ -165,17 +160,15 @@ function planWords(plan: Plan): string {
     case 'ordered':
       return `${'name' in plan ? clip(plan.name, 30) : orderShort[plan.order]} already ordered`
     case 'none': {
-      // Never "no routine follow-up" unless a guideline row says so: a nodule with no size or no
-      // category is unassessed, not cleared.
       const what = plan.guideline === 'fleischner-2017' ? 'interval' : 'category'
       if (plan.why === 'under-35') return 'under 35, no Fleischner interval; review'
       if (plan.why === 'malignancy') return 'known cancer, no Fleischner interval; review'
       if (plan.why === 'immunosuppressed') return 'immunosuppressed, no Fleischner interval; review'
       if (plan.why === 'no-size') return `not measured, so no ${what}; review`
       if (plan.why === 'bad-size') return `size unusable, so no ${what}; review`
-      if (plan.why === 'no-category' || !plan.category) return `no ${what} computed; review`
-      if (plan.category === '4B' || plan.category === '4X') return 'diagnostic work-up'
-      if (plan.category === '0') return 'exam incomplete; see detail'
+      if (plan.why === 'no-category') return `no ${what} computed; review`
+      if (plan.why === 'work-up') return 'diagnostic work-up'
+      if (plan.why === 'incomplete') return 'exam incomplete; see detail'
       if (plan.why === 'growing') return 'grew since prior; review (no size-based interval)'
       return 'no routine follow-up'
     }
@@ -208,17 +201,26 @@ export const en = {
           : n.guideline === 'lung-rads-v2022'
             ? 'Lung-RADS'
             : undefined)
-      const where = site(n.site) ? `, ${site(n.site)}` : ''
       const more = n.more > 0 ? ` (+${n.more} more)` : ''
       const tail = n.lowConfidence ? '(AI, low confidence)' : '(AI, preliminary)'
       // No guideline applies: lead with the nodule itself rather than a bare "AI:" label.
       const noun = label ? `${label}: ${noduleNoun(n)}` : capitalise(noduleNoun(n))
-      const text = (plan: Plan) => `${noun}${where}${more} — ${planWords(plan)} ${tail}`
-      const full = text(n.plan)
+      const text = (plan: Plan, siteBudget = 20) => {
+        const where = site(n.site, siteBudget)
+        return `${noun}${where ? `, ${where}` : ''}${more} — ${planWords(plan)} ${tail}`
+      }
+      let plan = n.plan
+      let full = text(plan)
+      if (full.length <= SUMMARY_MAX) return full
       // The next step is the part to drop when space runs out; the detail always says it.
-      if (full.length <= SUMMARY_MAX || n.plan.kind !== 'follow-up' || !n.plan.then) return full
-      const { then: _then, ...first } = n.plan
-      return text(first)
+      if (plan.kind === 'follow-up' && plan.then) {
+        const { then: _then, ...first } = plan
+        plan = first
+        full = text(plan)
+        if (full.length <= SUMMARY_MAX) return full
+      }
+      // Then the site gives way (the detail names it in full), never the AI marker at the end.
+      return text(plan, Math.max(8, 20 - (full.length - SUMMARY_MAX)))
     },
     /**
      * e.g. `Suspected pulmonary embolism on CTA chest — review the images now (AI, preliminary)`.
@@ -394,13 +396,12 @@ export const en = {
     noGuideline:
       '**No guideline recommendation** was made for this nodule; management is the clinician’s call.',
     management: (text: string) => `**Management:** ${md(text)}`,
-    disagreement(d: { asserted: string; computed: string; used: string }): string {
-      const order = ['0', '1', '2', '3', '4A', '4B', '4X']
+    disagreement(d: NonNullable<Assessment['disagreement']>): string {
       const bare = (c: string) => c.replace(/^lung-rads\s*/i, '')
-      const higher =
-        order.indexOf(bare(d.used)) >=
-        Math.max(order.indexOf(bare(d.asserted)), order.indexOf(bare(d.computed)))
-      const which = higher ? 'the higher category is used' : `${withLungRads(d.used)} is used`
+      const which =
+        d.why === 'higher-category'
+          ? 'the higher category is used'
+          : `${withLungRads(d.used)} is used`
       return `**AI asserted ${withLungRads(d.asserted)}; measurements give ${bare(d.computed)}; ${which}.**`
     },
     followUp(

@@ -7,8 +7,7 @@
  */
 import type { ServiceRequest } from 'fhir/r4'
 import { fitSummary, words, type Plan } from '../../cards/index'
-import { noduleDiameters } from '../clinical/index'
-import type { Assessment } from '../clinical/types'
+import { noFollowUpReason } from '../clinical/assess'
 import { cardMeta, cardSource, overrideReasons } from './shared-fields'
 import { detailMarkdown } from './detail'
 import type { PatientEvidence, StudyEvidence } from '../evidence'
@@ -23,18 +22,6 @@ import { cardUuid } from './uuid'
 
 /** The hook name hashed into these cards' uuids (stable even if the served hook is renamed). */
 export const STUDY_HOOK = 'imaging-study-complete'
-
-/** Why a nodule has no follow-up, for the summary; undefined when its guideline row says none. */
-function noFollowUpReason(a: Assessment): Extract<Plan, { kind: 'none' }>['why'] {
-  if (a.exclusion) return a.exclusion
-  if (!a.category) {
-    if (a.finding.nodule?.sizeUnusable) return 'bad-size'
-    const { d } = noduleDiameters(a.finding.nodule ?? { change: 'baseline', benignFeature: false })
-    return d === undefined ? 'no-size' : 'no-category'
-  }
-  if (a.guideline === 'fleischner-2017' && a.finding.nodule?.change === 'growing') return 'growing'
-  return undefined
-}
 
 /**
  * What was ordered, for "… already ordered", named by the order's own exam family (an LDCT is
@@ -67,7 +54,6 @@ export function findingSummary(
       : {
           kind: 'none',
           guideline: a.guideline,
-          ...(a.category ? { category: a.category } : {}),
           ...(noFollowUpReason(a) ? { why: noFollowUpReason(a)! } : {}),
         }
     return words.summary.nodules({

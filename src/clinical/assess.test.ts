@@ -7,6 +7,7 @@ import {
   assess,
   defaultClinicalConfig,
   loweredCriticalKinds,
+  noFollowUpReason,
   type AssessmentContext,
   type ClinicalConfig,
 } from './assess'
@@ -104,7 +105,12 @@ describe('AI-asserted Lung-RADS vs measurements', () => {
       defaultClinicalConfig
     )
     expect(a.category).toBe('4A')
-    expect(a.disagreement).toEqual({ asserted: '2', computed: '4A', used: '4A' })
+    expect(a.disagreement).toEqual({
+      asserted: '2',
+      computed: '4A',
+      used: '4A',
+      why: 'higher-category',
+    })
     expect(a.rule).toBe('Solid nodule, baseline, 8 to < 15 mm')
     expect(a.indicator).toBe('warning')
     expect(a.caveats.join(' ')).toMatch(/AI asserts Lung-RADS 2; the measurements give 4A/)
@@ -117,7 +123,12 @@ describe('AI-asserted Lung-RADS vs measurements', () => {
       defaultClinicalConfig
     )
     expect(a.category).toBe('4B')
-    expect(a.disagreement).toEqual({ asserted: '4B', computed: '3', used: '4B' })
+    expect(a.disagreement).toEqual({
+      asserted: '4B',
+      computed: '3',
+      used: '4B',
+      why: 'higher-category',
+    })
     expect(a.rule).toMatch(
       /^Lung-RADS 4B as asserted by the AI \(measurements: Solid nodule, baseline, 6 to < 8 mm\)$/
     )
@@ -133,7 +144,8 @@ describe('AI-asserted Lung-RADS vs measurements', () => {
       defaultClinicalConfig
     )
     expect(a.category).toBe('0')
-    expect(a.disagreement?.used).toBe('0')
+    // 0 outranks 2 though its number is lower: the wording names it instead of "the higher".
+    expect(a.disagreement).toMatchObject({ used: '0', why: 'incomplete-exam' })
     expect(a.followUp).toEqual({ order: 'ldct-interval', months: { from: 1, to: 3 } })
   })
 
@@ -652,5 +664,46 @@ describe('multipleNoduleCount (issue 11)', () => {
     const a = assess(nodule({ meanDiameterMm: 12 }), { ...incidental, noduleCount: count })
     expect(a.category).toBe('solid-single-over-8')
     expect(a.additionalFollowUps?.[0]?.order).toBe('pet-ct')
+  })
+})
+
+describe('noFollowUpReason: why a nodule card names no follow-up', () => {
+  const young: AssessmentContext = { ...incidental, patientAgeYears: 30 }
+  it.each<[string, Finding, AssessmentContext, string | undefined]>([
+    [
+      'a patient under 35 (out of Fleischner scope)',
+      nodule({ meanDiameterMm: 7 }),
+      young,
+      'under-35',
+    ],
+    ['no size', nodule({}), screening, 'no-size'],
+    ['a size it cannot have', nodule({ sizeUnusable: true }), screening, 'bad-size'],
+    [
+      'Lung-RADS 4B: a work-up, not an interval',
+      { ...nodule({ meanDiameterMm: 4 }), assertedLungRads: '4B' },
+      screening,
+      'work-up',
+    ],
+    [
+      'Lung-RADS 4X',
+      { ...nodule({ meanDiameterMm: 4 }), assertedLungRads: '4X' },
+      screening,
+      'work-up',
+    ],
+    [
+      'Lung-RADS 0: an incomplete exam',
+      { ...nodule({ meanDiameterMm: 4 }), assertedLungRads: '0' },
+      screening,
+      'incomplete',
+    ],
+    ['a Lung-RADS 2 row', nodule({ meanDiameterMm: 4 }), screening, undefined],
+    [
+      'a growing nodule on a Fleischner row',
+      nodule({ meanDiameterMm: 4, change: 'growing' }),
+      incidental,
+      'growing',
+    ],
+  ])('%s', (_, finding, context, why) => {
+    expect(noFollowUpReason(assess(finding, context, defaultClinicalConfig))).toBe(why)
   })
 })

@@ -25,8 +25,10 @@ import type {
   LungRadsCategory,
   NoduleChange,
   NoduleFacts,
+  NoFollowUpReason,
   SmokingRisk,
 } from './types'
+import { noduleDiameters } from './measure'
 
 export type Indicator = Assessment['indicator']
 
@@ -192,7 +194,12 @@ function lungRadsPart(finding: Finding, nodule: NoduleFacts, caveats: string[]):
   let disagreement: Assessment['disagreement']
   if (asserted && computed && asserted !== computed) {
     const used = moreSuspicious(asserted, computed)
-    disagreement = { asserted, computed, used }
+    disagreement = {
+      asserted,
+      computed,
+      used,
+      why: used === '0' ? 'incomplete-exam' : 'higher-category',
+    }
     category = used
     caveats.push(
       `The AI asserts Lung-RADS ${asserted}; the measurements give ${computed}. The more suspicious category, ${used}, is used.`
@@ -396,4 +403,24 @@ export function assess(
     caveats,
     lowConfidence,
   }
+}
+
+/**
+ * Why a nodule's card names no follow-up, when its assessment has none; undefined when its
+ * guideline row says no routine follow-up. Never "no routine follow-up" unless a row says so: a
+ * nodule with no size or no category is unassessed, not cleared.
+ */
+export function noFollowUpReason(a: Assessment): NoFollowUpReason | undefined {
+  if (a.exclusion) return a.exclusion
+  if (!a.category) {
+    if (a.finding.nodule?.sizeUnusable) return 'bad-size'
+    const { d } = noduleDiameters(a.finding.nodule ?? { change: 'baseline', benignFeature: false })
+    return d === undefined ? 'no-size' : 'no-category'
+  }
+  if (a.guideline === 'lung-rads-v2022') {
+    if (a.category === '4B' || a.category === '4X') return 'work-up'
+    if (a.category === '0') return 'incomplete'
+  }
+  if (a.guideline === 'fleischner-2017' && a.finding.nodule?.change === 'growing') return 'growing'
+  return undefined
 }

@@ -168,8 +168,17 @@ export interface Assessment {
   category?: string
   /** The table row that produced the category, in words (for the card detail). */
   rule?: string
-  /** When the AI asserted a different category: what it asserted and which one won. */
-  disagreement?: { asserted: string; computed: string; used: string }
+  /**
+   * When the AI asserted a different category: what it asserted and which one won, and why: the
+   * more suspicious one by rank, or category 0 (an incomplete exam outranks 1 to 4A, though its
+   * number is lower).
+   */
+  disagreement?: {
+    asserted: string
+    computed: string
+    used: string
+    why: 'higher-category' | 'incomplete-exam'
+  }
   /** The management text of the guideline row. */
   management?: string
   followUp?: FollowUp
@@ -187,3 +196,20 @@ export interface Assessment {
   history?: NoduleHistoryEntry[]
   lowConfidence: boolean
 }
+
+/**
+ * Why a nodule card names no follow-up: the patient is out of Fleischner's scope, the nodule has
+ * no size (or no solid-component size), a size it cannot have (`bad-size`), or no row fits, the category calls for a diagnostic
+ * work-up (Lung-RADS 4B/4X) or says the exam is incomplete (0), or a no-follow-up Fleischner row
+ * meets a nodule that grew since the prior exam.
+ */
+export type NoFollowUpReason =
+  | 'under-35'
+  | 'malignancy'
+  | 'immunosuppressed'
+  | 'no-size'
+  | 'bad-size'
+  | 'no-category'
+  | 'work-up'
+  | 'incomplete'
+  | 'growing'
