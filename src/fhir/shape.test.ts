@@ -4,7 +4,7 @@
  * in test/robustness.test.ts.
  */
 import { describe, expect, it } from 'vitest'
-import { sanitizeResource, type ShapeReport } from './shape'
+import { MAX_CHARS, sanitizeResource, type ShapeReport } from './shape'
 
 type Json = Record<string, unknown>
 
@@ -150,5 +150,44 @@ describe('sanitizeResource', () => {
     const { resource, report } = clean(value)
     expect(resource).toEqual(value)
     expect(report.dropped).toBe(0)
+  })
+})
+
+describe('sanitizeResource: string lengths (issue 14)', () => {
+  const at = (n: number) => 'a'.repeat(n)
+
+  it.each([
+    [
+      'a code',
+      MAX_CHARS.code,
+      (v: string) => ({ code: { coding: [{ system: 'http://x', code: v }] } }),
+    ],
+    ['an id', MAX_CHARS.code, (v: string) => ({ id: v })],
+    ['a reference', MAX_CHARS.url, (v: string) => ({ subject: { reference: v } })],
+    ['a display', MAX_CHARS.text, (v: string) => ({ code: { text: v } })],
+    ['a valueString', MAX_CHARS.text, (v: string) => ({ valueString: v })],
+  ] as const)(
+    'keeps %s of exactly its cap, drops one character more and counts it',
+    (_what, cap, make) => {
+      const kept = clean({ resourceType: 'Observation', ...make(at(cap)) })
+      expect(kept.report).toEqual({ dropped: 0, truncated: 0 })
+      const over = clean({ resourceType: 'Observation', ...make(at(cap + 1)) })
+      expect(over.report).toEqual({ dropped: 1, truncated: 0, tooLong: 1 })
+      expect(JSON.stringify(over.resource)).not.toContain(at(cap + 1))
+    }
+  )
+
+  it('drops a Bundle paging link longer than a URL may be', () => {
+    const { resource, report } = clean({
+      resourceType: 'Bundle',
+      link: [{ relation: 'next', url: `https://fhir.test/${at(MAX_CHARS.url)}` }],
+    })
+    expect((resource as { link: Json[] }).link[0]!.url).toBeUndefined()
+    expect(report.tooLong).toBe(1)
+  })
+
+  it('refuses a resource type of 65 characters (no R4 type is that long)', () => {
+    expect(clean({ resourceType: `A${at(64)}` }).resource).toBeUndefined()
+    expect(clean({ resourceType: `A${at(63)}` }).resource).toBeDefined()
   })
 })
