@@ -9,13 +9,16 @@
  */
 import type {
   Assessment,
+  FindingKind,
   GuidelineName,
   NoduleChange,
   NodulePosition,
   NoFollowUpReason,
   Solidness,
 } from '../src/clinical/types'
-import { SUMMARY_MAX, clip, md, round } from './text'
+import { findingKindNames } from '../src/clinical/finding-kinds'
+import { roundHalfUp } from '../src/clinical/measure'
+import { SUMMARY_MAX, clip, md } from './text'
 
 type OrderKind = 'ldct' | 'ldct-interval' | 'ct-chest' | 'pet-ct'
 type Months = { from: number; to?: number }
@@ -66,17 +69,6 @@ const orderShort: Record<OrderKind, string> = {
   'pet-ct': 'PET/CT',
 }
 
-const findingNames: Record<string, string> = {
-  'pulmonary-nodule': 'pulmonary nodule',
-  'pulmonary-embolism': 'pulmonary embolism',
-  'intracranial-hemorrhage': 'intracranial hemorrhage',
-  pneumothorax: 'pneumothorax',
-  'aortic-dissection': 'aortic dissection or rupture',
-  'large-vessel-occlusion': 'large-vessel occlusion',
-  pneumoperitoneum: 'pneumoperitoneum',
-  'rib-fracture': 'rib fracture',
-}
-
 const solidnessWords: Record<Solidness, string> = {
   solid: 'solid',
   'part-solid': 'part-solid',
@@ -107,7 +99,8 @@ const lobeAbbreviations: [RegExp, string][] = [
   [/lower lobe of left lung|left lower lobe/i, 'LLL'],
 ]
 
-const mm = (value: number, decimals: number) => `${round(value, decimals).toFixed(decimals)} mm`
+const mm = (value: number, decimals: number) =>
+  `${roundHalfUp(value, decimals).toFixed(decimals)} mm`
 const percent = (fraction: number) => `${Math.round(fraction * 100)}%`
 /** `in 3 months`, `in 6–12 months`, or `now` (e.g. PET/CT offered at once). */
 const interval = (m: Months) =>
@@ -188,7 +181,9 @@ export const en = {
   },
 
   orderShort,
-  findingName: (kind: string, fallback: string) => findingNames[kind] ?? fallback,
+  /** A finding's name in a sentence: the finding-kind table's name (src/clinical), else its own. */
+  findingName: (kind: FindingKind, fallback: string) =>
+    kind === 'unknown' ? fallback : findingKindNames[kind].toLowerCase(),
   site,
 
   summary: {

@@ -48,9 +48,3 @@ export function md(value: string): string {
     .trim()
     .replace(/([\\`*_#|~])/g, '\\$1')
 }
-
-/** Rounds half-up for display, trimming binary noise first (5.95 → 6.0, not 5.9). */
-export function round(value: number, decimals: number): number {
-  const factor = 10 ** decimals
-  return Math.floor(Number((value * factor).toPrecision(12)) + 0.5) / factor
-}

@@ -29,6 +29,7 @@ import { keyOf, parseRef } from '../fhir/reference'
 import { recentSubjects, todayOf, type CardSubject } from './subjects'
 import type { Card, CardOptions, IssuedCard, Suggestion } from './types'
 import { cardUuid, suggestionUuid } from './uuid'
+import { findEmptyValues } from '../protocol/validate'
 
 export const ORDER_SELECT_HOOK = 'order-select'
 
@@ -115,15 +116,6 @@ function updatedOrder(
   return Object.fromEntries(
     Object.entries(updated).filter(([, v]) => !(Array.isArray(v) && v.length === 0))
   ) as unknown as ServiceRequest
-}
-
-/** True when no value under `value` is null, "", [] or {} (a response never carries empties). */
-function withoutEmpties(value: unknown): boolean {
-  if (value === null || value === undefined || value === '') return false
-  if (Array.isArray(value)) return value.length > 0 && value.every(withoutEmpties)
-  if (typeof value === 'object')
-    return Object.keys(value).length > 0 && Object.values(value).every(withoutEmpties)
-  return true
 }
 
 /** Verdicts the selection is judged by, best first: a fitting exam, an uncoded one, any. */
@@ -222,7 +214,7 @@ function verdictCard(
     typeof selection.intent === 'string' &&
     typeof selection.subject?.reference === 'string' &&
     v.update !== undefined &&
-    withoutEmpties(updatedOrder(selection, v.update, options))
+    findEmptyValues(updatedOrder(selection, v.update, options)).length === 0
   const suggestions: Suggestion[] =
     v.update && change && updatable
       ? [

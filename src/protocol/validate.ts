@@ -41,8 +41,10 @@ export function formatPath(path: Path): string {
 }
 
 /**
- * J2: lists every `null`, `""`, `[]` and `{}` in a body. `allowEmptyTopLevel` names the top-level
- * members the spec lets be empty (`cards: []`, `services: []`).
+ * J2: lists every `null`, `""`, `[]` and `{}` in a body (and `undefined`, which a body built in
+ * code may hold before it is serialised). The one "no empty values" check: the response
+ * validator, the order-select update and the test helpers use it. `allowEmptyTopLevel` names the
+ * top-level members the spec lets be empty (`cards: []`, `services: []`).
  */
 export function findEmptyValues(
   body: unknown,
@@ -52,6 +54,8 @@ export function findEmptyValues(
   const walk = (value: unknown, path: PropertyKey[]) => {
     const allowed = path.length === 1 && allowEmptyTopLevel.includes(path[0] as string)
     if (value === null) found.push({ path, message: 'null is not allowed; omit the field (J2)' })
+    else if (value === undefined)
+      found.push({ path, message: 'undefined is not allowed; omit the field (J2)' })
     else if (value === '') found.push({ path, message: 'empty string is not allowed (J2)' })
     else if (Array.isArray(value)) {
       if (value.length === 0 && !allowed)

@@ -2,24 +2,16 @@
  * @module test/support/card-check
  * Test helper: every card the builders issue must be a valid CDS Hooks 2.0 card (summary < 140,
  * no null or empty values, override reasons with display, ...). Delegates to the protocol
- * validator and adds a plain recursive empty-value walk so a failure names the card field.
+ * validator and lists empty values with its one check (findEmptyValues), naming the card field.
  */
-import { assertValidCdsResponse } from '../../src/protocol/validate'
+import { assertValidCdsResponse, findEmptyValues, formatPath } from '../../src/protocol/validate'
 import type { Card, IssuedCard } from '../../src/cards/types'
 
-/** Paths of every null, undefined, "", [] or {} under `value`. */
-export function emptyPaths(value: unknown, path = '$'): string[] {
-  if (value === null || value === undefined || value === '') return [path]
-  if (Array.isArray(value))
-    return value.length === 0 ? [path] : value.flatMap((v, i) => emptyPaths(v, `${path}[${i}]`))
-  if (typeof value === 'object') {
-    const entries = Object.entries(value)
-    return entries.length === 0
-      ? [path]
-      : entries.flatMap(([k, v]) => emptyPaths(v, `${path}.${k}`))
-  }
-  return []
-}
+/** Paths of every null, undefined, "", [] or {} under `value` (the protocol's one check). */
+export const emptyPaths = (value: unknown, at: string) =>
+  findEmptyValues(value).map(
+    (p) => `${at}${p.path.length ? formatPath(p.path).replace(/^(?!\[)/, '.') : ''}`
+  )
 
 /** Throws unless the cards form a valid service response; returns the cards for chaining. */
 export function assertValidCards(issued: IssuedCard[] | Card[]): Card[] {
