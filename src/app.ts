@@ -47,7 +47,7 @@ export interface AppDeps {
   logger?: Logger
   feedbackSink?: FeedbackSink
   /**
-   * Counts feedback entries per client (issuer and tenant) against config.feedbackRateLimit; in
+   * Counts feedback entries per issuer against config.feedbackRateLimit; in
    * memory for this instance by default, shared (Redis) when the runtime has a shared store.
    */
   feedbackRateLimiter?: RateLimiter
@@ -286,12 +286,13 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
       observer.feedback(service.id, 'rejected', received)
       throw badRequest(`Invalid feedback: ${tooLarge}`)
     }
-    // Per client, counted in entries whether valid or not: a flood is refused before any work.
-    if (!(await feedbackRateLimiter.take(clientKey(client), received))) {
+    // Per issuer (tenants are the issuer's to name: one allowance for all of them), counted in
+    // entries whether valid or not: a flood is refused before any work.
+    if (!(await feedbackRateLimiter.take(client.iss, received))) {
       observer.feedback(service.id, 'limited', received)
       c.get('logger').warn('feedback.rate_limited', { service: service.id, entries: received })
       c.header('Retry-After', String(Math.ceil(config.feedbackRateLimit.windowMs / 1000)))
-      throw tooManyRequests('Too much feedback from this client; retry later')
+      throw tooManyRequests('Too much feedback from this issuer; retry later')
     }
     // Entry by entry: valid entries are stored, the answer names the refused ones and why, and
     // only a call with no valid entry at all is a 400.
@@ -376,9 +377,6 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
 
   return app
 }
-
-/** One key per client for the rate limit (JSON: neither part can forge the separator). */
-const clientKey = (client: FeedbackClient) => JSON.stringify([client.iss, client.tenant ?? ''])
 
 /** Longest client X-Request-Id kept in the logs (a UUID is 36 characters, a trace id 32). */
 export const MAX_CLIENT_REQUEST_ID = 64

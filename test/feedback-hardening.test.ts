@@ -2,7 +2,7 @@
  * Regression tests of issue 14's feedback cases ("feedback can be flooded and poisoned", and
  * "feedback entries are counted but their nested arrays are not"): lengths and sizes bounded before
  * any work, outcomes taken only for cards issued to the same client (issuer and tenant), card
- * uuids per client, a per-client rate limit, logs without client text, and a report that is
+ * uuids per client, a per-issuer rate limit, logs without client text, and a report that is
  * linear and prints no control characters. Costs are compared as ratios measured in the same test
  * (test/support/cost.ts), never as absolute times. FHIR reads are answered 404 by msw (the fixture
  * requests carry their data as prefetch).
@@ -40,6 +40,16 @@ async function callAs(h: Harness, tenant: string | undefined, path: string, body
     body: JSON.stringify(body),
   })
   return { status: res.status, headers: res.headers, json: (await res.json()) as Json }
+}
+
+/** POSTs `body` without a token: the dev-mode caller, an issuer of its own (`dev-mode`). */
+async function devCall(h: Harness, path: string, body: unknown) {
+  const res = await h.app.request(`http://localhost${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return { status: res.status, json: (await res.json()) as Json }
 }
 
 /** The imaging hook's fixture call; `model` replaces the AI model's name in the report. */
@@ -208,11 +218,11 @@ describe('outcomes only for cards issued to the same client (issue 14, item 3)',
   })
 })
 
-describe('feedback is rate limited per client (issue 14, item 3)', () => {
-  it('429 with Retry-After once a client has sent its entries for the window', async () => {
-    const h = await createHarness({ CDS_FEEDBACK_RATE_LIMIT: '5' })
+describe('feedback is rate limited per issuer (issue 14, item 3)', () => {
+  it('429 with Retry-After once an issuer has sent its entries for the window', async () => {
+    // Dev mode beside the trust file: unauthenticated calls come from a second issuer, dev-mode.
+    const h = await createHarness({ CDS_FEEDBACK_RATE_LIMIT: '5', CDS_DEV_MODE: '1' })
     const { card } = await issueAs(h, 'north')
-    const other = await issueAs(h, 'south')
     const three = (c: string) => ({
       feedback: [1, 2, 3].map((n) =>
         overridden(c, { outcomeTimestamp: `2026-11-29T10:0${n}:00Z` })
@@ -225,8 +235,12 @@ describe('feedback is rate limited per client (issue 14, item 3)', () => {
     expect(h.logs.some((l) => l.includes('"feedback.rate_limited"'))).toBe(true)
     // Invalid entries count too: a flood of junk is refused before it is validated.
     expect((await callAs(h, 'north', FEEDBACK, { feedback: [1, 2, 3] })).status).toBe(429)
-    // Another client has its own allowance.
-    expect((await callAs(h, 'south', FEEDBACK, three(other.card))).status).toBe(200)
+    // Another tenant of the same issuer shares its allowance: a tenant claim buys none.
+    expect((await callAs(h, 'south', FEEDBACK, { feedback: [1, 2, 3] })).status).toBe(429)
+    // Another issuer has its own.
+    const dev = await devCall(h, FINDINGS, imagingRequest())
+    const devCard = dev.json.cards[0].uuid as string
+    expect((await devCall(h, FEEDBACK, three(devCard))).status).toBe(200)
   })
 
   it('counts in fixed windows per key', async () => {

@@ -306,6 +306,7 @@ describe.skipIf(!url)('two service processes on one PostgreSQL', () => {
       CDS_PUBLIC_URL: PUBLIC_URL,
       CDS_TRUST: client.trust(),
       CDS_FEEDBACK_DB: withPassword.href,
+      CDS_METRICS_TOKEN: 'metrics-token-0123456789',
     }
     procs.push(runService(env), runService(env))
     const [a, b] = await Promise.all(procs.map(listening))
@@ -343,5 +344,13 @@ describe.skipIf(!url)('two service processes on one PostgreSQL', () => {
     }
     expect(procs[0]!.output()).toContain('"startup.feedback_store","store":"postgres"')
     expect(procs[0]!.output()).not.toContain('s3cret')
+    const metrics = await fetch(`${b}/metrics`, {
+      headers: { authorization: 'Bearer metrics-token-0123456789' },
+    })
+    const text = await metrics.text()
+    expect(text).toContain('cds_feedback_pending 0')
+    expect(text).toMatch(
+      /cds_feedback_entries_total\{service="imaging-ai-findings",outcome="stored"\} 1/
+    )
   })
 })

@@ -67,7 +67,7 @@ export const envSchema = z.object({
    * response is capped at 20 MiB, or at this when it is lower.
    */
   CDS_FHIR_MAX_CALL_BYTES: int(64 * 1024, 1024 * 1024 * 1024).default(DEFAULT_MAX_TOTAL_BYTES),
-  /** Feedback entries one client (issuer and tenant) may send per minute; 0: no limit. */
+  /** Feedback entries one issuer (all its tenants) may send per minute; 0: no limit. */
   CDS_FEEDBACK_RATE_LIMIT: int(0, 1_000_000).default(1000),
   /** Reverse domain of whoever runs the service; the custom hook's name is built from it. */
   CDS_HOOK_DOMAIN: z
@@ -121,7 +121,7 @@ export interface AppConfig {
   /** FHIR response bytes one hook call may read in all. */
   fhirMaxCallBytes: number
   bodyLimitBytes: number
-  /** Feedback entries per client (issuer and tenant) and window; a limit of 0 is no limit. */
+  /** Feedback entries per issuer and window; a limit of 0 is no limit. */
   feedbackRateLimit: RateLimit
   /**
    * The custom hook's canonical, reverse-domain name: discovery lists it. Requests may also carry

@@ -1,6 +1,7 @@
 /**
  * @module feedback/rate-limit
- * Per-client limits on feedback: each client (issuer and tenant) may send at most `limit` feedback
+ * Per-issuer limits on feedback: each JWT issuer (with all its tenants: the issuer names them, so a
+ * tenant of its own choosing must not buy a new allowance) may send at most `limit` feedback
  * entries per window. Behind an interface so one instance counts in memory and several share the
  * count in Redis (src/node/rate-limit-redis.ts, when CDS_REPLAY_STORE names a Redis).
  */

@@ -1,6 +1,6 @@
 /**
  * The feedback rate limit in Redis against a real Redis (CDS_TEST_REDIS_URL; .ci/run starts one):
- * instances on the same Redis share one count per client and window, and while Redis is
+ * instances on the same Redis share one count per issuer and window, and while Redis is
  * unreachable each instance counts in memory instead of refusing or lifting the limit.
  */
 import { randomUUID } from 'node:crypto'
@@ -26,7 +26,7 @@ afterAll(() => {
 })
 
 describe.skipIf(!url)('createRedisRateLimiter', () => {
-  it('shares one count per client and window between instances', async () => {
+  it('shares one count per issuer and window between instances', async () => {
     const prefix = `test:${randomUUID()}:`
     const now = () => 1_000_000
     const limiter = () =>

@@ -1,7 +1,7 @@
 /**
  * @module node/rate-limit-redis
  * The feedback rate limit shared by every instance through Redis (when `CDS_REPLAY_STORE` names
- * one): one fixed window per client and minute, counted with one atomic script (add the cost
+ * one): one fixed window per issuer and minute, counted with one atomic script (add the cost
  * unless the window would overflow; the key expires with its window). Node only.
  *
  * Redis being down must not turn feedback away nor lift the limit: while it fails, each instance
