@@ -371,12 +371,18 @@ export const en = {
     benignFeature: '- Benign feature: calcification or macroscopic fat reported',
     /** The nodule's measurements on this exam and each linked prior, newest first. */
     history: (
-      entries: { date?: string; meanMm?: number; solidMm?: number; solidness?: Solidness }[]
+      entries: {
+        date?: string
+        meanMm?: number
+        sizeUnusable?: boolean
+        solidMm?: number
+        solidness?: Solidness
+      }[]
     ) =>
       `- History (newest first): ${entries
         .map(
           (e, i) =>
-            `${e.date ?? 'undated'}${i === 0 ? ' (this exam)' : ''}: ${e.meanMm !== undefined ? mm(e.meanMm, 1) : 'not measured'}${e.solidMm !== undefined ? `, solid component ${mm(e.solidMm, 1)}` : e.solidness && e.solidness !== 'solid' ? ` ${solidnessWords[e.solidness]}` : ''}`
+            `${e.date ?? 'undated'}${i === 0 ? ' (this exam)' : ''}: ${e.meanMm !== undefined ? mm(e.meanMm, 1) : e.sizeUnusable ? 'size unusable' : 'not measured'}${e.solidMm !== undefined ? `, solid component ${mm(e.solidMm, 1)}` : e.solidness && e.solidness !== 'solid' ? ` ${solidnessWords[e.solidness]}` : ''}`
         )
         .join('; ')}`,
     category(guideline: GuidelineName, category?: string, rule?: string): string | undefined {

@@ -175,6 +175,15 @@ describe.each(['prefetch', 'fetch'] as const)('guideline facts gathered with %s'
     expect(cards[0]!.summary).toContain('4A')
   })
 
+  it('a prior of -50 mm is no measurement: no growth from it (issue 14)', async () => {
+    const cards = await call('imaging-ai-findings', [...base(), ...withPrior({ mean: -50 })], mode)
+    // 7 mm against -50 mm would be 57 mm of growth, 4A; without it a stable 7 mm nodule is 3.
+    expect(cards).toHaveLength(1)
+    expect(cards[0]!.summary).toContain('Lung-RADS 3')
+    expect(JSON.stringify(cards)).not.toMatch(/grow/i)
+    expect(cards[0]!.detail).toContain('2025-03-10: size unusable')
+  })
+
   it('a prior of another patient is never used', async () => {
     const resources = [...base(), ...withPrior({ mean: 5, subject: 'Patient/other' })]
     const cards = await call('imaging-ai-findings', resources, mode)

@@ -49,6 +49,7 @@ function entry(m: NoduleMeasurement): HistoryEntry {
   return {
     ...(m.date && { date: m.date.slice(0, 10) }),
     ...(d !== undefined && { meanMm: d }),
+    ...(m.nodule.sizeUnusable && { sizeUnusable: true }),
     ...(s !== undefined && { solidMm: s }),
     ...(m.nodule.solidness && { solidness: m.nodule.solidness }),
     ...(m.observationRef && { observationRef: m.observationRef }),

@@ -81,6 +81,8 @@ export interface PriorMeasurement {
 export interface NoduleHistoryEntry {
   date?: string
   meanMm?: number
+  /** A size was given but could not be used (outside the physical range, no value, no length). */
+  sizeUnusable?: boolean
   solidMm?: number
   solidness?: Solidness
   observationRef?: string
