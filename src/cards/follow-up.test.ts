@@ -2,6 +2,7 @@ import type { ServiceRequest } from 'fhir/r4'
 import { describe, expect, it } from 'vitest'
 import { coveringOrder, followUpState } from './follow-up'
 import { cardSubjects } from './subjects'
+import { indexOrders } from './orders'
 import {
   PATIENT_ID,
   RADLEX,
@@ -57,20 +58,29 @@ describe('coveringOrder at scale', () => {
     const opts = options()
     const subjects = ev.studies.flatMap(cardSubjects)
     expect(subjects).toHaveLength(n)
+    const index = indexOrders(orders, PATIENT_ID, opts)
+    const patientOrders = indexOrders(ev.serviceRequests, ev.patientId, opts)
     for (const subject of subjects) {
       const i = Number(subject.study.studyRef!.slice('ImagingStudy/s'.length))
       const expected = i % 4 === 0 ? `reason-b${i}` : i % 4 === 1 ? `due${i}` : undefined
-      expect(coveringOrder(subject, orders, PATIENT_ID, opts)?.id).toBe(expected)
-      expect(followUpState(subject, ev, opts).existing?.id).toBe(expected)
+      expect(coveringOrder(subject, index, opts)?.id).toBe(expected)
+      expect(followUpState(subject, patientOrders, opts).existing?.id).toBe(expected)
     }
   })
-  it('sees an order added to a list it has already looked through', () => {
+  it('reads the list its index was built from: an index built after an order is added sees it', () => {
     const ev = evidence({ observations: [nodule({ mean: 8.6 })] })
     const [subject] = ev.studies.flatMap(cardSubjects)
     const orders = [serviceRequest({ id: 'noise', occurrence: '1990-01-01' })]
     const opts = options()
-    expect(coveringOrder(subject!, orders, PATIENT_ID, opts)).toBeUndefined()
+    expect(coveringOrder(subject!, indexOrders(orders, PATIENT_ID, opts), opts)).toBeUndefined()
     orders.push(serviceRequest({ id: 'due', occurrence: '2026-06-10' }))
-    expect(coveringOrder(subject!, orders, PATIENT_ID, opts)?.id).toBe('due')
+    expect(coveringOrder(subject!, indexOrders(orders, PATIENT_ID, opts), opts)?.id).toBe('due')
+  })
+  it('leaves another patient’s orders out of the index', () => {
+    const opts = options()
+    const mine = serviceRequest({ id: 'mine', occurrence: '2026-06-10' })
+    const theirs = { ...serviceRequest({ id: 'theirs' }), subject: { reference: 'Patient/x' } }
+    const index = indexOrders([mine, theirs], PATIENT_ID, opts)
+    expect(index.orders.map((o) => o.order.id)).toEqual(['mine'])
   })
 })

@@ -15,6 +15,7 @@ import {
   followUpTarget,
   orderNamingFinding,
   type DueWindow,
+  type OrderIndex,
 } from './orders'
 import type { CardSubject } from './subjects'
 import type { CardOptions } from './types'
@@ -33,35 +34,28 @@ export interface FollowUpState {
  */
 export function coveringOrder(
   subject: CardSubject,
-  orders: ServiceRequest[],
-  patientId: string | undefined,
+  index: OrderIndex,
   options: CardOptions,
   followUp: FollowUp | undefined = subject.lead.followUp
 ): ServiceRequest | undefined {
   const { lead, study } = subject
-  return findEquivalentOrder(lead, study.studyDate, orders, patientId, options, followUp)
+  return findEquivalentOrder(lead, study.studyDate, index, options, followUp)
 }
 
 /**
- * Where the subject's follow-up stands among the patient's open orders (and `extraOrders`). A
- * finding with no guideline follow-up (critical, unknown) counts as acted on when an order names
- * it as its reason.
+ * Where the subject's follow-up stands among the patient's open orders (`patientOrders`, indexed
+ * once per call). A finding with no guideline follow-up (critical, unknown) counts as acted on
+ * when an order names it as its reason.
  */
 export function followUpState(
   subject: CardSubject,
-  patient: PatientEvidence,
-  options: CardOptions,
-  extraOrders: ServiceRequest[] = []
+  patientOrders: OrderIndex,
+  options: CardOptions
 ): FollowUpState {
   const { lead, study } = subject
-  // The patient's own list when there is nothing to add, so every subject of a call shares one
-  // order index (see `findEquivalentOrder`) instead of indexing a fresh copy each time.
-  const orders = extraOrders.length
-    ? [...patient.serviceRequests, ...extraOrders]
-    : patient.serviceRequests
   const existing = lead.followUp
-    ? coveringOrder(subject, orders, patient.patientId, options)
-    : orderNamingFinding(lead, orders, patient.patientId, options)
+    ? coveringOrder(subject, patientOrders, options)
+    : orderNamingFinding(lead, patientOrders)
   const window =
     lead.followUp && study.studyDate
       ? dueWindow(study.studyDate, lead.followUp, options)

@@ -22,7 +22,8 @@ import {
   followUpTarget,
   isImagingOrder,
   orderDate,
-  orderIsForPatient,
+  indexOrders,
+  type OrderIndex,
   orderName,
 } from './orders'
 import { keyOf, parseRef } from '../fhir/reference'
@@ -78,10 +79,11 @@ export function orderSelectCards(
     .filter((o) => !selected.includes(o) && OPEN_ORDER_STATUSES.has(o.status))
   const selectedKeys = new Set(selected.map(keyOf).filter(Boolean))
   // Already placed orders, minus the selections themselves (a client may also have saved them).
-  const placed = [
-    ...patient.serviceRequests.filter((o) => !selectedKeys.has(keyOf(o))),
-    ...otherDrafts,
-  ]
+  const placed = indexOrders(
+    [...patient.serviceRequests.filter((o) => !selectedKeys.has(keyOf(o))), ...otherDrafts],
+    patient.patientId,
+    options
+  )
 
   const today = todayOf(options)
   const open = recentSubjects(patient, options).filter(
@@ -138,7 +140,7 @@ const preference: Readonly<Record<OrderVerdict['verdict'], number>> = {
 function verdictCard(
   subject: CardSubject,
   imaging: ServiceRequest[],
-  placed: ServiceRequest[],
+  placed: OrderIndex,
   patient: PatientEvidence,
   options: CardOptions,
   hook: string,
@@ -148,8 +150,7 @@ function verdictCard(
   const study = subject.study
   const followUps = [a.followUp!, ...(a.additionalFollowUps ?? [])]
   const { followUp: _, ...target } = followUpTarget(a, study.studyDate!, a.followUp!, options)
-  const placedOrders = placed.filter((o) => orderIsForPatient(o, patient.patientId))
-  const placedFacts = placedOrders.map((o) => candidateOf(o, options))
+  const placedFacts = placed.orders.map((o) => o.facts)
   const judged = imaging
     .map((order) => ({
       order,
@@ -160,8 +161,7 @@ function verdictCard(
   const pick = judged[0]
   if (!pick) return undefined
   const { order: selection, verdict: v } = pick
-  if (v.verdict === 'wrong-exam' && coveringOrder(subject, placed, patient.patientId, options))
-    return undefined // a different exam, and the follow-up is already ordered
+  if (v.verdict === 'wrong-exam' && coveringOrder(subject, placed, options)) return undefined // a different exam, and the follow-up is already ordered
 
   const d = words.detail.orderSelect
   const window = v.window
@@ -170,7 +170,7 @@ function verdictCard(
   const when = orderDate(selection) ?? today
   const early = words.early(v.days ?? 0)
   const late = words.late(v.days ?? 0)
-  const existing = v.duplicateOf !== undefined ? placedOrders[v.duplicateOf] : undefined
+  const existing = v.duplicateOf !== undefined ? placed.orders[v.duplicateOf]?.order : undefined
   const verdictLine = {
     matches: () => d.matches(orderLabel, window.due, selectedName),
     early: () => d.early(orderLabel, window.due, selectedName, when, early),

@@ -104,7 +104,7 @@ export function orderDate(order: ServiceRequest): string | undefined {
 }
 
 /** True when the order is for this patient (or names no patient we could compare). */
-export function orderIsForPatient(order: ServiceRequest, patientId: string | undefined): boolean {
+function orderIsForPatient(order: ServiceRequest, patientId: string | undefined): boolean {
   const subject = parseRef(order.subject?.reference)
   return !patientId || subject.type !== 'Patient' || subject.id === patientId
 }
@@ -128,40 +128,32 @@ export function candidateOf(
   }
 }
 
-/** An open order with what coverage reads of it, read once per order list. */
+/** An open order with what coverage reads of it. */
 interface IndexedOrder {
   order: ServiceRequest
   facts: CandidateFacts
 }
 
 /**
- * One index per order list (the lists are built per hook call): each of the patient's orders
- * read once, because checking every card subject against every order made a crafted prefetch
- * cost seconds.
+ * A list of orders as coverage reads them: the patient's own, each read once. Built once per
+ * order list and hook call by the card builders and passed down, because checking every card
+ * subject against every order, reading each again, made a crafted prefetch cost seconds.
  */
-const indexes = new WeakMap<
-  readonly ServiceRequest[],
-  { patientId: string | undefined; options: object; length: number; mine: IndexedOrder[] }
->()
+export interface OrderIndex {
+  readonly orders: readonly IndexedOrder[]
+}
 
-function patientOrders(
+/** Indexes `orders` for coverage: those of `patientId`, each read once. */
+export function indexOrders(
   orders: readonly ServiceRequest[],
   patientId: string | undefined,
   options: Pick<CardOptions, 'orderCodes' | 'clinical'>
-): IndexedOrder[] {
-  const cached = indexes.get(orders)
-  if (
-    cached &&
-    cached.patientId === patientId &&
-    cached.options === options &&
-    cached.length === orders.length
-  )
-    return cached.mine
-  const mine = orders
-    .filter((o) => orderIsForPatient(o, patientId))
-    .map((order) => ({ order, facts: candidateOf(order, options) }))
-  indexes.set(orders, { patientId, options, length: orders.length, mine })
-  return mine
+): OrderIndex {
+  return {
+    orders: orders
+      .filter((o) => orderIsForPatient(o, patientId))
+      .map((order) => ({ order, facts: candidateOf(order, options) })),
+  }
 }
 
 /**
@@ -170,13 +162,11 @@ function patientOrders(
  */
 export function orderNamingFinding(
   assessment: Assessment,
-  orders: readonly ServiceRequest[],
-  patientId: string | undefined,
-  options: Pick<CardOptions, 'orderCodes' | 'clinical'>
+  index: OrderIndex
 ): ServiceRequest | undefined {
   const ref = assessment.finding.observationRef
   if (!ref) return undefined
-  return patientOrders(orders, patientId, options).find((o) => o.facts.reasons.includes(ref))?.order
+  return index.orders.find((o) => o.facts.reasons.includes(ref))?.order
 }
 
 /** The follow-up target of an assessment's finding: its Observation and report, its study date. */
@@ -205,17 +195,14 @@ export function followUpTarget(
 export function findEquivalentOrder(
   assessment: Assessment,
   studyDate: string | undefined,
-  orders: readonly ServiceRequest[],
-  patientId: string | undefined,
+  index: OrderIndex,
   options: Pick<CardOptions, 'orderCodes' | 'clinical'>,
   followUp: FollowUp | undefined = assessment.followUp
 ): ServiceRequest | undefined {
   if (!followUp || !studyDate) return undefined
   const base = followUpTarget(assessment, studyDate, followUp, options)
   const target = { ...base, window: dueWindow(studyDate, followUp, options) }
-  return patientOrders(orders, patientId, options).find(
-    (o) => orderCoverage(o.facts, target).covers
-  )?.order
+  return index.orders.find((o) => orderCoverage(o.facts, target).covers)?.order
 }
 
 /** `date` (YYYY-MM-DD) shifted by whole months, for look-back windows (not clinical due dates). */

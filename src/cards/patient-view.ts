@@ -13,6 +13,7 @@ import type { PatientEvidence } from '../evidence'
 import { findingShortName } from './wording-facts'
 import { followUpDone, followUpState, type FollowUpState } from './follow-up'
 import { findingCard } from './study-card'
+import { indexOrders } from './orders'
 import { recentSubjects, todayOf } from './subjects'
 import type { CardOptions, IssuedCard } from './types'
 
@@ -25,6 +26,7 @@ export function patientViewCards(
   hook: string = PATIENT_VIEW_HOOK
 ): IssuedCard[] {
   const today = todayOf(options)
+  const patientOrders = indexOrders(patient.serviceRequests, patient.patientId, options)
   const overdue = (state: FollowUpState) =>
     !!state.window && today > (state.window.end ?? state.window.due)
   const outstanding = recentSubjects(patient, options).filter((subject) => {
@@ -34,14 +36,15 @@ export function patientViewCards(
     const needsReview = lead.finding.kind === 'unknown' || !!lead.finding.nodule?.sizeUnusable
     if (!lead.followUp && lead.indicator !== 'critical' && !needsReview) return false
     return (
-      !followUpState(subject, patient, options).existing && !followUpDone(subject, patient, options)
+      !followUpState(subject, patientOrders, options).existing &&
+      !followUpDone(subject, patient, options)
     )
   })
 
   return outstanding.map((subject) => {
     const studyDate = subject.study.studyDate!
     const critical = subject.lead.indicator === 'critical'
-    return findingCard(subject, patient, options, hook, {
+    return findingCard(subject, patient, patientOrders, options, hook, {
       summary: (state) =>
         words.summary.openFinding({
           what: findingShortName(subject.lead),
@@ -56,7 +59,7 @@ export function patientViewCards(
           overdue: overdue(state),
         }),
       lead: [
-        words.detail.openSince(studyDate, overdue(followUpState(subject, patient, options))),
+        words.detail.openSince(studyDate, overdue(followUpState(subject, patientOrders, options))),
         ...(critical ? [words.detail.criticalOpen] : []),
       ],
     })

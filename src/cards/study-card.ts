@@ -14,7 +14,7 @@ import type { PatientEvidence, StudyEvidence } from '../evidence'
 import { findingName, noduleFacts } from './wording-facts'
 import { followUpState, type FollowUpState } from './follow-up'
 import { studyLabel, studyLinks } from './links'
-import { examOf, orderKindOf, orderName } from './orders'
+import { examOf, indexOrders, orderKindOf, orderName, type OrderIndex } from './orders'
 import { cardSubjects, type CardSubject } from './subjects'
 import { additionalSuggestions, followUpSuggestion } from './suggestions'
 import type { Card, CardOptions, IssuedCard } from './types'
@@ -87,15 +87,16 @@ export function findingSummary(
 export function findingCard(
   subject: CardSubject,
   patient: PatientEvidence,
+  patientOrders: OrderIndex,
   options: CardOptions,
   hook: string,
   custom: { summary?: (state: FollowUpState) => string; lead?: string[] } = {}
 ): IssuedCard {
   const a = subject.lead
   const f = a.finding
-  const state = followUpState(subject, patient, options)
+  const state = followUpState(subject, patientOrders, options)
   const suggestion = followUpSuggestion(subject, state, patient, options, hook)
-  const further = additionalSuggestions(subject, state, patient, options, hook)
+  const further = additionalSuggestions(subject, state, patient, patientOrders, options, hook)
   const suggestions = [...(suggestion ? [suggestion] : []), ...further.map((o) => o.suggestion)]
   const links = studyLinks(subject.study, options, f.keyImage)
   const uuid = cardUuid(hook, f.observationRef, a.category, options.uuidNamespace)
@@ -135,5 +136,6 @@ export function studyCards(
   options: CardOptions,
   hook: string = STUDY_HOOK
 ): IssuedCard[] {
-  return cardSubjects(study).map((s) => findingCard(s, patient, options, hook))
+  const patientOrders = indexOrders(patient.serviceRequests, patient.patientId, options)
+  return cardSubjects(study).map((s) => findingCard(s, patient, patientOrders, options, hook))
 }

@@ -10,7 +10,7 @@ import type { FollowUp } from '../clinical/types'
 import type { PatientEvidence } from '../evidence'
 import { coveringOrder, type FollowUpState } from './follow-up'
 import { draftOrder } from './follow-up-order'
-import { dueDates, dueWindow, type DueWindow } from './orders'
+import { dueDates, dueWindow, type DueWindow, type OrderIndex } from './orders'
 import type { CardSubject } from './subjects'
 import type { CardOptions, Suggestion } from './types'
 import { suggestionUuid } from './uuid'
@@ -93,6 +93,7 @@ export function additionalSuggestions(
   subject: CardSubject,
   state: FollowUpState,
   patient: PatientEvidence,
+  patientOrders: OrderIndex,
   options: CardOptions,
   hook: string
 ): { followUp: FollowUp; suggestion: Suggestion }[] {
@@ -104,7 +105,7 @@ export function additionalSuggestions(
   const suggest = orderSuggestions(subject, patientId, options, hook)
   const offered: { followUp: FollowUp; suggestion: Suggestion }[] = []
   for (const followUp of a.additionalFollowUps ?? []) {
-    if (coveringOrder(subject, patient.serviceRequests, patientId, options, followUp)) continue
+    if (coveringOrder(subject, patientOrders, options, followUp)) continue
     const label = words.suggestion.consider(followUp.order, shortReason, followUp.because)
     const suggestion = suggest(followUp, dueWindow(studyDate, followUp, options), label, false)
     offered.push({ followUp, suggestion })
