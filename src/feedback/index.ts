@@ -10,17 +10,10 @@
  */
 import type { Logger } from '../log'
 import type { CardMeta } from '../cards/types'
+import type { FeedbackEntry } from '../protocol/cds-schemas'
 
-export interface FeedbackItem {
-  card: string
-  outcome: 'accepted' | 'overridden'
-  acceptedSuggestions?: { id: string }[]
-  overrideReason?: {
-    reason?: { system?: string; code?: string; display?: string }
-    userComment?: string
-  }
-  outcomeTimestamp: string
-}
+/** One feedback entry as the schema checked it (src/protocol/cds-schemas.ts FeedbackSchema). */
+export type FeedbackItem = FeedbackEntry
 
 /** Who a card was issued to and who sends feedback: the verified JWT issuer and its tenant. */
 export interface FeedbackClient {
@@ -29,7 +22,7 @@ export interface FeedbackClient {
 }
 
 /** One outcome as stored: the feedback plus what the card was about. */
-export interface FeedbackRecord extends FeedbackItem {
+export type FeedbackRecord = FeedbackItem & {
   serviceId: string
   client: FeedbackClient
   finding: CardMeta
