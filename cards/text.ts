@@ -4,27 +4,13 @@
  * construction, Markdown escaping of values that come from FHIR, and the last-resort summary guard.
  */
 
-import { stripControls } from '../src/text/index'
+import { clip, stripControls } from '../src/text/index'
+
+/** The one clip (src/text), re-exported for the wording files. */
+export { clip }
 
 /** CDS Hooks: summary "<140 characters". */
 export const SUMMARY_MAX = 139
-
-const ELLIPSIS = '…'
-
-/** Cuts `text` to at most `max` UTF-16 units, never inside a surrogate pair, adding an ellipsis. */
-export function clip(text: string, max: number): string {
-  const clean = stripControls(text).replace(/\s+/g, ' ').trim()
-  if (clean.length <= max) return clean
-  let cut = max - ELLIPSIS.length
-  // Do not split an astral character (a high surrogate followed by its low half).
-  const code = clean.charCodeAt(cut - 1)
-  if (code >= 0xd800 && code <= 0xdbff) cut -= 1
-  const head = clean.slice(0, cut)
-  // Prefer a word boundary when one is close.
-  const space = head.lastIndexOf(' ')
-  const trimmed = space > cut - 12 && space > 0 ? head.slice(0, space) : head
-  return trimmed.replace(/[\s,;:—-]+$/, '') + ELLIPSIS
-}
 
 /**
  * The summary guard. Wording functions keep summaries under the limit by construction; this

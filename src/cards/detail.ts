@@ -4,7 +4,7 @@
  * this module only decides which sections a finding gets and in what order.
  */
 import { words } from '../../cards/index'
-import { clip } from '../clinical/fhir-values'
+import { quoted } from '../clinical/fhir-values'
 import type { Assessment, Finding, FollowUp } from '../clinical/types'
 import { findingName, noduleFacts, orderFacts } from './wording-facts'
 import type { FollowUpState } from './follow-up'
@@ -149,9 +149,9 @@ function modelSection(f: Finding): Section {
   const confidence = f.confidence ?? f.model.confidence
   return words.detail.model({
     // Free text from the producer: clipped so a runaway value cannot bloat the card.
-    ...(f.model.name ? { name: clip(f.model.name) } : {}),
-    ...(f.model.version ? { version: clip(f.model.version) } : {}),
+    ...(f.model.name ? { name: quoted(f.model.name) } : {}),
+    ...(f.model.version ? { version: quoted(f.model.version) } : {}),
     ...(confidence !== undefined ? { confidence } : {}),
-    ...(f.model.clearance ? { clearance: clip(f.model.clearance) } : {}),
+    ...(f.model.clearance ? { clearance: quoted(f.model.clearance) } : {}),
   })
 }

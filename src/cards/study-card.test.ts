@@ -146,7 +146,7 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     expect(detail).toMatch(/AI-generated and preliminary until a radiologist signs/)
   })
 
-  it('clips a runaway model name, version and clearance in the detail to 200 characters', async () => {
+  it('clips a runaway model name, version and clearance in the detail to 200 characters, ellipsis included', async () => {
     const long = (c: string) => c.repeat(40_000)
     const { card } = await oneCard({
       reports: [report({ model: { name: long('n'), version: long('v'), clearance: long('k') } })],
@@ -154,8 +154,8 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     })
     const detail = card.detail!
     for (const c of ['n', 'v', 'k']) {
-      expect(detail).toContain(`${c.repeat(200)}…`)
-      expect(detail).not.toContain(c.repeat(201))
+      expect(detail).toContain(`${c.repeat(199)}…`)
+      expect(detail).not.toContain(c.repeat(200))
     }
   })
 

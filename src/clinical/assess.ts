@@ -7,7 +7,7 @@
 import { DEFAULT_DUE_TOLERANCE_DAYS, type SiteExamCodes } from './exam-families'
 import { criticalFindingKinds, findingKindNames } from './finding-kinds'
 import type { ScopeFinding } from './conditions'
-import { clip } from './fhir-values'
+import { clip } from '../text/index'
 import { fleischnerRow, fleischnerRule } from './fleischner'
 import { computeGrowth, type ComputedGrowth, type NoduleMeasurement } from './growth'
 import {

@@ -5,6 +5,7 @@
  * helpers absorb that so the finding reader can stay a plain mapping.
  */
 import type { CodeableConcept, Extension, Quantity } from 'fhir/r4'
+import { clip } from '../text/index'
 import type { CodingRef } from './types'
 
 // The finding reader asks for the same components' codings many times per Observation: compute
@@ -71,12 +72,5 @@ export const bareUid = (uid: string | undefined) =>
 /** The longest producer string quoted into card text; a finding's note is not a place for 40 kB. */
 export const MAX_QUOTED_LENGTH = 200
 
-/**
- * A producer string cut to `max` characters plus an ellipsis, so a crafted or runaway value cannot
- * bloat a card. Counted in code points so a surrogate pair is never split.
- */
-export function clip(text: string, max: number = MAX_QUOTED_LENGTH): string {
-  if (text.length <= max) return text
-  const chars = Array.from(text)
-  return chars.length <= max ? text : `${chars.slice(0, max).join('')}…`
-}
+/** A producer string as quoted into card text: on one line, at most {@link MAX_QUOTED_LENGTH}. */
+export const quoted = (text: string): string => clip(text, MAX_QUOTED_LENGTH)

@@ -257,7 +257,7 @@ describe('readFindings: nodule components', () => {
     ])
   })
 
-  it('quotes an unrecognised producer string or unit clipped to 200 characters', () => {
+  it('quotes an unrecognised producer string or unit clipped to 200 characters, ellipsis included', () => {
     const long = 'z'.repeat(40_000)
     const odd = readOne(
       observation('o', {
@@ -267,7 +267,7 @@ describe('readFindings: nodule components', () => {
         ],
       })
     )
-    const clipped = `${'z'.repeat(200)}…`
+    const clipped = `${'z'.repeat(199)}…`
     expect(odd.nodule?.change).toBe('baseline')
     expect(odd.notes).toEqual([
       `Mean diameter unit "${clipped}" not understood.`,

@@ -16,7 +16,7 @@ import {
 } from './codes'
 import { refKey, refersTo } from '../fhir/reference'
 import { findingKindNames, findingKindOf, recognizeKind } from './finding-kinds'
-import { bareUid, clip, codingsOf, quantityFraction } from './fhir-values'
+import { bareUid, codingsOf, quantityFraction, quoted } from './fhir-values'
 import { readNoduleFacts } from './read-nodule'
 import { readModelInfo } from './reports'
 import type { CodingRef, Finding, FindingKind, KeyImage, LungRadsCategory } from './types'
@@ -111,12 +111,12 @@ export function readFinding(observation: Observation, report?: DiagnosticReport)
   const kind = recognised.kind
   const recognition: Finding['recognition'] =
     recognised.by === 'words'
-      ? { by: 'words', matched: clip(recognised.matched) }
+      ? { by: 'words', matched: quoted(recognised.matched) }
       : recognised.by === 'reads-like'
         ? {
             by: 'reads-like',
             family: recognised.family,
-            matched: clip(recognised.matched),
+            matched: quoted(recognised.matched),
             negated: recognised.negated,
           }
         : undefined

@@ -6,7 +6,7 @@
  */
 import type { Observation, ObservationComponent } from 'fhir/r4'
 import { anyCodingIs, codeSystem, componentCode } from './codes'
-import { clip, codingsOf, conceptWords, quantityMm } from './fhir-values'
+import { codingsOf, conceptWords, quantityMm, quoted } from './fhir-values'
 import { changePhrases, matchPhrases, solidnessPhrases, type PhraseList } from './phrases'
 import { isPhysicalNoduleSize, NODULE_SIZE_MM } from './measure'
 import type {
@@ -89,7 +89,7 @@ function readQualifier<T>(
   const words = [...conceptWords(concept), component.valueString ?? ''].filter(Boolean)
   const worded = matchPhrases(phrases, words)
   if (worded !== undefined) return worded
-  if (words.length > 0) notes.push(`${what} "${clip(words[0]!)}" not recognised.`)
+  if (words.length > 0) notes.push(`${what} "${quoted(words[0]!)}" not recognised.`)
   return undefined
 }
 
@@ -114,12 +114,12 @@ function readSize(
   }
   const mm = quantityMm(quantity)
   if (mm === undefined) {
-    notes.push(`${what} unit "${clip(String(quantity.code ?? quantity.unit))}" not understood.`)
+    notes.push(`${what} unit "${quoted(String(quantity.code ?? quantity.unit))}" not understood.`)
     return 'unusable'
   }
   if (!isPhysicalNoduleSize(mm)) {
     notes.push(
-      `${what} ${clip(String(quantity.value))} ${clip(String(quantity.code ?? quantity.unit ?? 'mm'))} is outside the physical range (above ${NODULE_SIZE_MM.above}, at most ${NODULE_SIZE_MM.atMost} mm).`
+      `${what} ${quoted(String(quantity.value))} ${quoted(String(quantity.code ?? quantity.unit ?? 'mm'))} is outside the physical range (above ${NODULE_SIZE_MM.above}, at most ${NODULE_SIZE_MM.atMost} mm).`
     )
     return 'unusable'
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { stripControls, trimLeadingSlashes, trimTrailingSlashes } from './index'
+import { clip, stripControls, trimLeadingSlashes, trimTrailingSlashes } from './index'
 
 describe('trimTrailingSlashes', () => {
   it.each([
@@ -33,5 +33,21 @@ describe('stripControls', () => {
     expect(stripControls('a\u0007b\u001b[31mc\u0085d\u0000')).toBe('ab[31mcd')
     expect(stripControls('a\tb\nc\rd')).toBe('a b c d')
     expect(stripControls('a\tb\nc', true)).toBe('a\tb\nc')
+  })
+})
+
+describe('clip (the one clip: summaries and quoted producer strings)', () => {
+  it('keeps short text on one line, without controls', () => {
+    expect(clip('  Right\nupper \u202elobe\u0007  ', 40)).toBe('Right upper lobe')
+  })
+  it('never returns more than max UTF-16 units, ellipsis included, on any input', () => {
+    for (const text of ['z'.repeat(5000), 'word '.repeat(1000), '😀'.repeat(300)]) {
+      for (const max of [10, 139, 200]) {
+        const out = clip(text, max)
+        expect(out.length).toBeLessThanOrEqual(max)
+        expect(out.endsWith('…')).toBe(true)
+        expect(/[\ud800-\udbff]$/.test(out.slice(0, -1))).toBe(false)
+      }
+    }
   })
 })

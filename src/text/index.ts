@@ -47,3 +47,26 @@ export function stripControls(value: string, keepLines = false): string {
   const cleaned = value.replace(CONTROLS, '')
   return keepLines ? cleaned : cleaned.replace(LINE_BREAKS, ' ')
 }
+
+const ELLIPSIS = '…'
+
+/**
+ * `text` as one line (controls removed, whitespace runs made one space, trimmed) of at most `max`
+ * UTF-16 units: cut before the limit with an ellipsis, never inside a surrogate pair, at a word
+ * boundary when one is close. The one clip: card summaries ("<140 characters") and every producer
+ * string quoted into card text go through it.
+ * @example clip('Right upper lobe nodule', 12) // 'Right upper…'
+ */
+export function clip(text: string, max: number): string {
+  const clean = stripControls(text).replace(/\s+/g, ' ').trim()
+  if (clean.length <= max) return clean
+  let cut = max - ELLIPSIS.length
+  // Do not split an astral character (a high surrogate followed by its low half).
+  const code = clean.charCodeAt(cut - 1)
+  if (code >= 0xd800 && code <= 0xdbff) cut -= 1
+  const head = clean.slice(0, cut)
+  // Prefer a word boundary when one is close.
+  const space = head.lastIndexOf(' ')
+  const trimmed = space > cut - 12 && space > 0 ? head.slice(0, space) : head
+  return trimmed.replace(/[\s,;:—-]+$/, '') + ELLIPSIS
+}
