@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { isFhirServerAllowed } from './fhir-allowlist'
+import { parseFhirAllowlist } from './url'
 import type { Caller } from './verify'
 
-const caller = (...fhirServers: string[]): Caller => ({ iss: 'i', jti: 'j', fhirServers })
+// '*' stands for the dev-mode caller (src/auth/middleware.ts devCaller).
+const caller = (...fhirServers: string[]): Caller => ({
+  iss: 'i',
+  jti: 'j',
+  fhirAllowlist: fhirServers.includes('*') ? 'any' : parseFhirAllowlist(fhirServers),
+})
 
 describe('isFhirServerAllowed', () => {
   const r4 = caller('https://fhir.example.org/r4')

@@ -5,18 +5,8 @@
  */
 import { trimTrailingSlashes } from '../text/index'
 import { isPlainPath } from '../fhir/url-path'
-import { parseFhirServerBase, parseHttpUrl, type FhirServerBase } from './url'
+import { parseHttpUrl, type FhirServerBase } from './url'
 import type { Caller } from './verify'
-
-// Allowlist entries come from the trust file: parse each once, not on every hook call.
-const parsedBases = new Map<string, FhirServerBase | undefined>()
-function baseOf(entry: string): FhirServerBase | undefined {
-  if (!parsedBases.has(entry)) {
-    const base = parseFhirServerBase(entry)
-    parsedBases.set(entry, typeof base === 'string' ? undefined : base)
-  }
-  return parsedBases.get(entry)
-}
 
 function within(base: FhirServerBase, target: URL): boolean {
   if (base.protocol !== target.protocol || base.hostname !== target.hostname) return false
@@ -28,8 +18,8 @@ function within(base: FhirServerBase, target: URL): boolean {
 
 /**
  * The normalised form of `fhirServer` (WHATWG-parsed, no trailing slash) when it lies under one of
- * the caller's allowed FHIR base URLs, compared as parsed URLs (scheme, host, port, path prefix at
- * a segment boundary); undefined otherwise. The dev-mode entry `'*'` allows any http(s) URL. URLs
+ * the caller's allowed FHIR base URLs (parsed once with the trust file), compared as parsed URLs (scheme, host, port, path prefix at
+ * a segment boundary); undefined otherwise. The dev-mode allowlist `'any'` allows any http(s) URL. URLs
  * with credentials, a query or a fragment are never allowed, nor paths that are not plain as
  * written (src/fhir/url-path.ts: no dot segment, encoded separator or `;`, the same check as every
  * FHIR read): the URL parser leaves `..%2f` and `..;` alone, but many servers decode or strip them
@@ -41,12 +31,8 @@ export function allowedFhirBase(caller: Caller, fhirServer: string): string | un
   const target = parseHttpUrl(fhirServer)
   if (!target || target.search || fhirServer.includes('?')) return undefined
   if (!isPlainPath(fhirServer)) return undefined
-  const allowed =
-    caller.fhirServers.includes('*') ||
-    caller.fhirServers.some((entry) => {
-      const base = baseOf(entry)
-      return base !== undefined && within(base, target)
-    })
+  const allowlist = caller.fhirAllowlist
+  const allowed = allowlist === 'any' || allowlist.some((base) => within(base, target))
   return allowed ? `${target.origin}${trimTrailingSlashes(target.pathname)}` : undefined
 }
 

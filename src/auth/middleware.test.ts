@@ -68,7 +68,10 @@ describe('cdsAuth', () => {
     const { app, lines } = makeApp({ verifier: makeVerifier() })
     const res = await call(app, '/cds-services', bearer(await makeToken(key)))
     expect(res.status).toBe(200)
-    expect(await res.json()).toMatchObject({ iss: ISS, fhirServers: ['https://fhir.example.org'] })
+    expect(await res.json()).toMatchObject({
+      iss: ISS,
+      fhirAllowlist: [{ protocol: 'https:', hostname: 'fhir.example.org', port: '', path: '' }],
+    })
     expect(lines).toEqual([])
   })
 
@@ -161,7 +164,7 @@ describe('cdsAuth', () => {
       const { app } = makeApp({ verifier, devMode: true })
       const res = await call(app, '/cds-services')
       expect(res.status).toBe(200)
-      expect(await res.json()).toEqual({ iss: 'dev-mode', jti: '', fhirServers: ['*'] })
+      expect(await res.json()).toEqual({ iss: 'dev-mode', jti: '', fhirAllowlist: 'any' })
     })
 
     it('still verifies a token that is present', async () => {

@@ -31,7 +31,7 @@ export interface CdsAuthOptions {
 }
 
 /** The caller of an unauthenticated request in dev mode: may use any FHIR server. */
-export const devCaller = (): Caller => ({ iss: 'dev-mode', jti: '', fhirServers: ['*'] })
+export const devCaller = (): Caller => ({ iss: 'dev-mode', jti: '', fhirAllowlist: 'any' })
 
 // RFC 6750 b64token after a case-insensitive scheme.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i

@@ -31,6 +31,7 @@ describe('parseTrustConfig', () => {
       jwksUrl: 'https://ehr.example.org/jwks.json',
       algorithms: ['ES384', 'RS384'],
       fhirServers: [],
+      fhirAllowlist: [],
     })
   })
 

@@ -6,7 +6,7 @@
  * @see docs/security.md
  */
 import * as z from 'zod'
-import { isLoopbackHost, parseFhirServerBase, parseHttpUrl } from './url'
+import { isLoopbackHost, parseFhirAllowlist, parseFhirServerBase, parseHttpUrl } from './url'
 
 /** Asymmetric JWS algorithms only: CDS Hooks forbids `none` and HMAC (T5). */
 export const SIGNING_ALGORITHMS = [
@@ -157,6 +157,8 @@ const issuer = z
       })
     }
   })
+  // Parsed once here, at start-up; the allowlist check on every call uses the parsed bases.
+  .transform((entry) => ({ ...entry, fhirAllowlist: parseFhirAllowlist(entry.fhirServers) }))
 
 const trustFile = z
   .strictObject({

@@ -60,3 +60,20 @@ export function parseFhirServerBase(entry: string): FhirServerBase | string {
     path: trimTrailingSlashes(url.pathname),
   }
 }
+
+/**
+ * The FHIR servers a client may name, parsed once when the trust file is loaded: `'any'` (dev mode
+ * only) or the parsed bases. Entries that do not parse are left out (the trust schema rejects them).
+ */
+export type FhirAllowlist = 'any' | readonly FhirServerBase[]
+
+/**
+ * Parses trust-file `fhirServers` entries into a {@link FhirAllowlist}.
+ * @example parseFhirAllowlist(issuer.fhirServers)
+ */
+export function parseFhirAllowlist(entries: readonly string[]): FhirAllowlist {
+  return entries.flatMap((entry) => {
+    const base = parseFhirServerBase(entry)
+    return typeof base === 'string' ? [] : [base]
+  })
+}

@@ -68,7 +68,7 @@ describe('createJwtVerifier: accepted tokens', () => {
     expect(await verifier().verify(token, '/cds-services')).toEqual({
       iss: ISS,
       jti: 'jti-1',
-      fhirServers: ['https://fhir.example.org/r4'],
+      fhirAllowlist: [{ protocol: 'https:', hostname: 'fhir.example.org', port: '', path: '/r4' }],
     })
   })
 
@@ -509,7 +509,9 @@ describe('the CDS Hooks sandbox token shape against the dev trust file', () => {
       '/cds-services/imaging-followup'
     )
     expect(caller).toMatchObject({ iss: 'https://sandbox.cds-hooks.org' })
-    expect(caller.fhirServers).toContain('https://launch.smarthealthit.org')
+    expect(caller.fhirAllowlist).toContainEqual(
+      expect.objectContaining({ hostname: 'launch.smarthealthit.org', path: '' })
+    )
   })
 
   it('checks the signature against the pinned sandbox key', async () => {

@@ -12,15 +12,15 @@ import type { Logger } from '../log'
 import { createKeySource, KeySourceError, type KeySource } from './jwks'
 import type { ReplayStore } from './replay'
 import type { IssuerConfig, TrustConfig } from './trust'
-import { parseHttpUrl } from './url'
+import { parseHttpUrl, type FhirAllowlist } from './url'
 
 /** The authenticated CDS client of a request. */
 export interface Caller {
   iss: string
   tenant?: string
   jti: string
-  /** FHIR base URLs this client may send as `fhirServer` (`'*'` in dev mode: any). */
-  fhirServers: string[]
+  /** FHIR base URLs this client may send as `fhirServer`, parsed at start (`'any'` in dev mode). */
+  fhirAllowlist: FhirAllowlist
 }
 
 /** Why a token was refused. For logs and tests only: never sent to the client. */
@@ -234,7 +234,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       iss: config.iss,
       ...(typeof tenant === 'string' ? { tenant } : {}),
       jti,
-      fhirServers: [...config.fhirServers],
+      fhirAllowlist: config.fhirAllowlist,
     }
   }
 

@@ -15,6 +15,7 @@ import { defaultOrderCodes, type Card, type CardOptions } from '../cards/types'
 import { defaultClinicalConfig } from '../clinical/assess'
 import type { PatientEvidence } from '../evidence'
 import type { Caller } from '../auth/verify'
+import { parseFhirAllowlist } from '../auth/url'
 
 const FHIR = 'https://fhir.test/r4'
 const service: ServiceDefinition = {
@@ -23,7 +24,11 @@ const service: ServiceDefinition = {
   description: 'test service',
   prefetch: { patient: 'Patient/{{context.patientId}}' },
 }
-const caller: Caller = { iss: 'https://ehr.test', jti: 'j1', fhirServers: [FHIR] }
+const caller: Caller = {
+  iss: 'https://ehr.test',
+  jti: 'j1',
+  fhirAllowlist: parseFhirAllowlist([FHIR]),
+}
 const options: CardOptions = {
   source: { label: 'test' },
   viewer: { dataSources: [] },
@@ -171,7 +176,7 @@ describe('invokeService', () => {
     expect(calls[0]!.evidence.patient?.id).toBe('p1')
 
     const elsewhere = depsWith()
-    const other = { ...caller, fhirServers: ['https://other.test/r4'] }
+    const other = { ...caller, fhirAllowlist: parseFhirAllowlist(['https://other.test/r4']) }
     expect(
       await refusal(invokeService(service, handler, body(withFhir), other, elsewhere.deps))
     ).toMatchObject({ status: 412 })
@@ -189,7 +194,7 @@ describe('invokeService', () => {
     expect(strict.reads).toEqual([])
 
     const dev = depsWith({ 'Patient/p1': { resourceType: 'Patient', id: 'p1' } }, { devMode: true })
-    const devCaller = { ...caller, fhirServers: ['*'] }
+    const devCaller: Caller = { ...caller, fhirAllowlist: 'any' }
     await invokeService(service, handler, body(noToken), devCaller, dev.deps)
     expect(dev.reads).toEqual([{ url: `${FHIR}/Patient/p1`, auth: null }])
   })
