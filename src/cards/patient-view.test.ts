@@ -136,6 +136,17 @@ describe('patientViewCards', () => {
     expect(issued[0]!.card.summary).toContain('Pneumonia')
   })
 
+  it('a nodule without any size is listed as needing review, like one with an impossible size', async () => {
+    const ev = evidence({
+      reports: [report({ results: ['Observation/unmeasured'] })],
+      observations: [nodule({ id: 'unmeasured' })],
+    })
+    const issued = patientViewCards(ev, opts)
+    expect(issued).toHaveLength(1)
+    expect(issued[0]!.meta.findingKind).toBe('pulmonary-nodule')
+    expect(issued[0]!.card.indicator).not.toBe('info')
+  })
+
   it('known informational findings without a follow-up are not outstanding', async () => {
     const ev = evidence({
       reports: [report({ results: ['Observation/x'] })],

@@ -1,14 +1,14 @@
 /**
  * @module cards/patient-view
  * patient-view: one card per outstanding AI finding of the last `findingsWindowMonths` — one that
- * needs a follow-up, is critical, is of a kind imaging-cds does not know, or is a nodule whose
- * sizes could not be assessed — that has neither an
+ * needs a follow-up, is critical, or needs review (a kind imaging-cds does not know, a nodule no
+ * rule could assess) — that has neither an
  * order covering its follow-up nor a later study that did it (`orderCoverage` / `studyCoverage`,
  * docs/clinical-rules.md "Coverage").
  * A study's nodules count as one finding (the exam-level category is its most suspicious nodule's).
  */
 import { words } from '../../cards/index'
-import { isArrangeNow } from '../clinical/index'
+import { isArrangeNow, needsReview } from '../clinical/index'
 import type { PatientEvidence } from '../evidence'
 import { findingShortName } from './wording-facts'
 import { followUpDone, followUpState, type FollowUpState } from './follow-up'
@@ -31,10 +31,9 @@ export function patientViewCards(
     !!state.window && today > (state.window.end ?? state.window.due)
   const outstanding = recentSubjects(patient, options).filter((subject) => {
     const { lead } = subject
-    // Unknown findings are listed too: imaging-cds has no rule for them, so nothing else will.
-    // So is a nodule whose sizes could not be assessed: it needs review, it is not cleared.
-    const needsReview = lead.finding.kind === 'unknown' || !!lead.finding.nodule?.sizeUnusable
-    if (!lead.followUp && lead.indicator !== 'critical' && !needsReview) return false
+    // Unknown findings and unassessed nodules are listed too: no rule closes them, so nothing
+    // else will (needsReview, src/clinical/assess.ts).
+    if (!lead.followUp && lead.indicator !== 'critical' && !needsReview(lead)) return false
     return (
       !followUpState(subject, patientOrders, options).existing &&
       !followUpDone(subject, patient, options)

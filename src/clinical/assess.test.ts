@@ -87,7 +87,8 @@ describe('Lung-RADS on screening exams', () => {
     expect(a.category).toBeUndefined()
     expect(a.followUp).toBeUndefined()
     expect(a.caveats.join(' ')).toMatch(/No nodule diameter given/)
-    expect(a.indicator).toBe('info')
+    // Unassessed is not cleared: a nodule no row could place needs a look.
+    expect(a.indicator).toBe('warning')
   })
 
   it('assesses a nodule finding without any nodule facts as missing size', () => {
@@ -278,6 +279,7 @@ describe('Fleischner on incidental nodules', () => {
     expect(a.guideline).toBe('fleischner-2017')
     expect(a.category).toBeUndefined()
     expect(a.caveats.join(' ')).toMatch(/No nodule diameter given/)
+    expect(a.indicator).toBe('warning')
   })
 })
 

@@ -378,11 +378,12 @@ export function assess(
   caveats.push(...recognitionCaveats(finding))
   const critical = config.criticalKinds.includes(finding.kind)
   const readsCritical = finding.recognition?.by === 'reads-like'
-  // Sizes that cannot be real were not assessed: the finding needs a look, so at least a warning.
-  const unassessedSize = finding.nodule?.sizeUnusable === true
+  // A nodule no guideline row assessed (no size, sizes that cannot be real, no category) inside
+  // the guideline's scope needs a look, so at least a warning: unassessed is not cleared.
+  const unassessed = finding.kind === 'pulmonary-nodule' && !part.category && !part.exclusion
   const computed: Indicator = critical
     ? 'critical'
-    : suspicious || readsCritical || unassessedSize
+    : suspicious || readsCritical || unassessed
       ? 'warning'
       : 'info'
   const lowConfidence =
@@ -423,4 +424,24 @@ export function noFollowUpReason(a: Assessment): NoFollowUpReason | undefined {
   }
   if (a.guideline === 'fleischner-2017' && a.finding.nodule?.change === 'growing') return 'growing'
   return undefined
+}
+
+/** Reasons for no follow-up that are the guideline's own scope, not a gap in the data. */
+const OUT_OF_SCOPE: ReadonlySet<NoFollowUpReason> = new Set([
+  'under-35',
+  'malignancy',
+  'immunosuppressed',
+])
+
+/**
+ * True for a finding no rule can close, so it stays open until someone reviews it: a kind
+ * imaging-cds has no rule for, or a nodule left without a follow-up for any reason but the
+ * guideline's scope (no size, an impossible size, no category, a work-up, an incomplete exam,
+ * growth). Such a finding is never treated as cleared (docs/clinical-rules.md).
+ */
+export function needsReview(a: Assessment): boolean {
+  if (a.finding.kind === 'unknown') return true
+  if (!a.finding.nodule || a.followUp) return false
+  const reason = noFollowUpReason(a)
+  return reason !== undefined && !OUT_OF_SCOPE.has(reason)
 }
