@@ -8,22 +8,13 @@ import type { CodeableConcept, Extension, Quantity } from 'fhir/r4'
 import { clip } from '../text/index'
 import type { CodingRef } from './types'
 
-// The finding reader asks for the same components' codings many times per Observation: compute
-// them once per concept object (weakly held, so nothing outlives the request).
-const normalised = new WeakMap<CodeableConcept, readonly CodingRef[]>()
-
-/** The codings of a concept, trimmed, without entries that carry neither a code nor a display. */
+/**
+ * The codings of a concept, trimmed, without entries that carry neither a code nor a display.
+ * Computed on every call: a reader that asks about the same concepts many times computes them once
+ * (src/clinical/observation-components.ts).
+ */
 export function codingsOf(concept: CodeableConcept | undefined): readonly CodingRef[] {
   if (!concept) return []
-  let codings = normalised.get(concept)
-  if (!codings) {
-    codings = normaliseCodings(concept)
-    normalised.set(concept, codings)
-  }
-  return codings
-}
-
-function normaliseCodings(concept: CodeableConcept): CodingRef[] {
   return (concept.coding ?? []).flatMap((c) => {
     const code = c.code?.trim() || undefined
     const display = c.display?.trim() || undefined

@@ -4,7 +4,7 @@
  * `Finding`s. Liberal in what it accepts: unknown codes become `unknown` findings (never dropped),
  * empty codings and missing displays are skipped, values that cannot be read become notes.
  */
-import type { DiagnosticReport, Observation, ObservationComponent } from 'fhir/r4'
+import type { DiagnosticReport, Observation } from 'fhir/r4'
 import {
   anyCodingIs,
   codeSystem,
@@ -18,6 +18,7 @@ import { refKey, refersTo } from '../fhir/reference'
 import { findingKindNames, findingKindOf, recognizeKind } from './finding-kinds'
 import { bareUid, codingsOf, quantityFraction, quoted } from './fhir-values'
 import { readNoduleFacts } from './read-nodule'
+import { componentWith, indexComponents, type IndexedComponent } from './observation-components'
 import { readModelInfo } from './reports'
 import type { CodingRef, Finding, FindingKind, KeyImage, LungRadsCategory } from './types'
 
@@ -43,9 +44,9 @@ export function parseLungRadsCategory(text: string | undefined): LungRadsCategor
   return undefined
 }
 
-function readLungRads(component: ObservationComponent | undefined): LungRadsCategory | undefined {
-  if (!component) return undefined
-  const codings = codingsOf(component.valueCodeableConcept)
+function readLungRads(entry: IndexedComponent | undefined): LungRadsCategory | undefined {
+  if (!entry) return undefined
+  const { component, values: codings } = entry
   const coded = Object.entries(lungRadsFromRadlex).find(([code]) =>
     codings.some((c) => codingIs(c, codeSystem.radlex, code))
   )
@@ -62,21 +63,15 @@ function readLungRads(component: ObservationComponent | undefined): LungRadsCate
   return undefined
 }
 
-const componentWith = (
-  observation: Observation,
-  pairs: readonly (readonly [string, string])[]
-): ObservationComponent | undefined =>
-  observation.component?.find((c) => anyCodingIs(codingsOf(c.code), pairs))
-
-function readKeyImage(observation: Observation): KeyImage | undefined {
+function readKeyImage(components: readonly IndexedComponent[]): KeyImage | undefined {
   const seriesInstanceUid = bareUid(
-    componentWith(observation, componentCode.seriesUid)?.valueString
+    componentWith(components, componentCode.seriesUid)?.component.valueString
   )
   if (!seriesInstanceUid) return undefined
   const sopInstanceUid = bareUid(
-    componentWith(observation, componentCode.sopInstanceUid)?.valueString
+    componentWith(components, componentCode.sopInstanceUid)?.component.valueString
   )
-  const frameComponent = componentWith(observation, componentCode.frame)
+  const frameComponent = componentWith(components, componentCode.frame)?.component
   const frame = frameComponent?.valueInteger ?? frameComponent?.valueQuantity?.value
   return {
     seriesInstanceUid,
@@ -94,11 +89,13 @@ function readName(kind: FindingKind, codes: CodingRef[], text: string | undefine
   return code?.code ?? findingKindNames.unknown
 }
 
-function readLocation(observation: Observation): string | undefined {
+function readLocation(
+  observation: Observation,
+  components: readonly IndexedComponent[]
+): string | undefined {
   const site = codingsOf(observation.bodySite)
-  const lateralityComponent = componentWith(observation, componentCode.laterality)
-  const laterality =
-    lateralityOf(site) ?? lateralityOf(codingsOf(lateralityComponent?.valueCodeableConcept))
+  const lateralityComponent = componentWith(components, componentCode.laterality)
+  const laterality = lateralityOf(site) ?? lateralityOf(lateralityComponent?.values ?? [])
   const lobe = lobeOf(site, laterality)
   if (lobe) return lobe.abbreviation ?? lobe.name
   return observation.bodySite?.text?.trim() || site.find((c) => c.display)?.display
@@ -107,6 +104,7 @@ function readLocation(observation: Observation): string | undefined {
 /** Reads one finding Observation, in the context of its report when known. */
 export function readFinding(observation: Observation, report?: DiagnosticReport): Finding {
   const codes = [...codingsOf(observation.code)]
+  const components = indexComponents(observation)
   const recognised = recognizeKind(codes, observation.code?.text)
   const kind = recognised.kind
   const recognition: Finding['recognition'] =
@@ -126,22 +124,23 @@ export function readFinding(observation: Observation, report?: DiagnosticReport)
     const deviceName = observation.device?.display?.trim()
     if (deviceName) model.name = deviceName
   }
-  const certainty = componentWith(observation, componentCode.certainty)?.valueQuantity
+  const certainty = componentWith(components, componentCode.certainty)?.component.valueQuantity
   const confidence =
     quantityFraction(certainty?.value, certainty?.code ?? certainty?.unit) ?? model.confidence
   const studyRef =
     [...(observation.derivedFrom ?? []), ...(observation.partOf ?? [])]
       .map((r) => refKey(r, 'ImagingStudy'))
       .find(Boolean) ?? report?.imagingStudy?.map((r) => refKey(r, 'ImagingStudy')).find(Boolean)
-  const facts = kind === 'pulmonary-nodule' ? readNoduleFacts(observation, notes) : undefined
+  const facts =
+    kind === 'pulmonary-nodule' ? readNoduleFacts(observation, notes, components) : undefined
   // An atypical cyst is read with the nodules; its code alone says it is a cyst.
   const nodule =
     facts && !facts.cyst && anyCodingIs(codes, [atypicalCystCode])
       ? { ...facts, cyst: { types: [] } }
       : facts
-  const assertedLungRads = readLungRads(componentWith(observation, componentCode.lungRads))
-  const keyImage = readKeyImage(observation)
-  const location = readLocation(observation)
+  const assertedLungRads = readLungRads(componentWith(components, componentCode.lungRads))
+  const keyImage = readKeyImage(components)
+  const location = readLocation(observation, components)
   const effective =
     observation.effectiveDateTime ??
     observation.effectivePeriod?.start ??

@@ -6,7 +6,8 @@
  */
 import type { Observation, ObservationComponent } from 'fhir/r4'
 import { anyCodingIs, codeSystem, componentCode } from './codes'
-import { codingsOf, conceptWords, quantityMm, quoted } from './fhir-values'
+import { conceptWords, quantityMm, quoted } from './fhir-values'
+import { componentWith, indexComponents, type IndexedComponent } from './observation-components'
 import { changePhrases, matchPhrases, solidnessPhrases, type PhraseList } from './phrases'
 import { isPhysicalNoduleSize, NODULE_SIZE_MM } from './measure'
 import type {
@@ -76,15 +77,16 @@ export const cystChangeValues = ownCodes<CystChange>([
 
 /** A qualifier's value, or `undefined` plus a note when the component is there but not understood. */
 function readQualifier<T>(
-  component: ObservationComponent | undefined,
+  entry: IndexedComponent | undefined,
   values: readonly QualifierValue<T>[],
   phrases: readonly PhraseList<T>[],
   what: string,
   notes: string[]
 ): T | undefined {
-  if (!component) return undefined
+  if (!entry) return undefined
+  const { component } = entry
   const concept = component.valueCodeableConcept
-  const coded = values.find((v) => anyCodingIs(codingsOf(concept), v.codes))
+  const coded = values.find((v) => anyCodingIs(entry.values, v.codes))
   if (coded) return coded.value
   const words = [...conceptWords(concept), component.valueString ?? ''].filter(Boolean)
   const worded = matchPhrases(phrases, words)
@@ -133,14 +135,18 @@ function readSize(
  * `baseline`; an unrecognised one is also read as baseline, with a note and `changeUnread` (on a
  * screening exam the assessment then also tries `new` and keeps the higher category).
  */
-export function readNoduleFacts(observation: Observation, notes: string[]): NoduleFacts {
+export function readNoduleFacts(
+  observation: Observation,
+  notes: string[],
+  components: readonly IndexedComponent[] = indexComponents(observation)
+): NoduleFacts {
   const component = (pairs: readonly (readonly [string, string])[]) =>
-    observation.component?.find((c) => anyCodingIs(codingsOf(c.code), pairs))
+    componentWith(components, pairs)
   const sizes = [
-    readSize(component(componentCode.meanDiameter), 'Mean diameter', notes),
-    readSize(component(componentCode.longAxis), 'Long axis', notes),
-    readSize(component(componentCode.shortAxis), 'Short axis', notes),
-    readSize(component(componentCode.solidComponent), 'Solid component', notes),
+    readSize(component(componentCode.meanDiameter)?.component, 'Mean diameter', notes),
+    readSize(component(componentCode.longAxis)?.component, 'Long axis', notes),
+    readSize(component(componentCode.shortAxis)?.component, 'Short axis', notes),
+    readSize(component(componentCode.solidComponent)?.component, 'Solid component', notes),
   ]
   // One unusable size makes every size of the nodule suspect: none is assessed (a category from
   // the others could be lower than the real one), and the finding is shown for review.
@@ -183,10 +189,10 @@ export function readNoduleFacts(observation: Observation, notes: string[]): Nodu
     values: QualifierValue<T>[]
   ) => [
     ...new Set(
-      (observation.component ?? [])
-        .filter((c) => anyCodingIs(codingsOf(c.code), pairs))
+      components
+        .filter((c) => anyCodingIs(c.codes, pairs))
         .flatMap((c) => {
-          const value = values.find((v) => anyCodingIs(codingsOf(c.valueCodeableConcept), v.codes))
+          const value = values.find((v) => anyCodingIs(c.values, v.codes))
           return value ? [value.value] : []
         })
     ),
@@ -204,7 +210,7 @@ export function readNoduleFacts(observation: Observation, notes: string[]): Nodu
     change: change ?? 'baseline',
     ...(changeUnread && { changeUnread }),
     ...(sizeUnusable && { sizeUnusable }),
-    benignFeature: component(componentCode.benignFeature)?.valueBoolean === true,
+    benignFeature: component(componentCode.benignFeature)?.component.valueBoolean === true,
     ...(suspiciousFeatures.length > 0 && { suspiciousFeatures }),
     ...(cystType.length > 0 && {
       cyst: { types: cystType, ...(cystChanges.length > 0 && { changes: cystChanges }) },
