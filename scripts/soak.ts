@@ -14,6 +14,7 @@
  * not the expected one (a 5xx above all).
  *
  *   npm run soak -- --seconds 300 --rate 100
+ *   CDS_FEEDBACK_DB=postgres://... CDS_REPLAY_STORE=redis://... npm run soak -- --seconds 300
  */
 import { spawn } from 'node:child_process'
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto'
@@ -147,7 +148,10 @@ async function main(): Promise<number> {
     PORT: '0',
     CDS_PUBLIC_URL: PUBLIC_URL,
     CDS_TRUST: JSON.stringify({ issuers: [{ iss: ISS, jwks: { keys: [jwk] }, fhirServers: [] }] }),
-    CDS_FEEDBACK_DB: join(dir, 'feedback.sqlite'),
+    // The shared stores an operator runs several instances with, when given: feedback in
+    // PostgreSQL, the JWT replay store in Redis. SQLite and memory otherwise.
+    CDS_FEEDBACK_DB: process.env.CDS_FEEDBACK_DB || join(dir, 'feedback.sqlite'),
+    ...(process.env.CDS_REPLAY_STORE ? { CDS_REPLAY_STORE: process.env.CDS_REPLAY_STORE } : {}),
     // One signed client sends all the load: the per-client feedback limit would answer 429.
     CDS_FEEDBACK_RATE_LIMIT: '0',
     CDS_METRICS_PORT: '0',
@@ -194,7 +198,10 @@ async function main(): Promise<number> {
         return { path: '/cds-services', init: { headers: await signed('/cds-services') }, ok: 200 }
       case 'feedback': {
         const path = `${paths.imaging}/feedback`
-        const card = issuedCards[feedbackSeq % Math.max(1, issuedCards.length)] ?? randomUUID()
+        // Before the first imaging answer there is no issued card yet: a uuid the service never
+        // issued must then be refused (400), since outcomes count only for its own cards.
+        const issued = issuedCards[feedbackSeq % Math.max(1, issuedCards.length)]
+        const card = issued ?? randomUUID()
         const outcomeTimestamp = new Date(Date.UTC(2026, 0, 1) + feedbackSeq++ * 1000).toISOString()
         const body = JSON.stringify({
           feedback: [{ card, outcome: 'overridden', outcomeTimestamp }],
@@ -202,7 +209,7 @@ async function main(): Promise<number> {
         return {
           path,
           init: { method: 'POST', headers: { ...json, ...(await signed(path)) }, body },
-          ok: 200,
+          ok: issued ? 200 : 400,
         }
       }
       case 'bad: no token':
@@ -301,9 +308,13 @@ async function main(): Promise<number> {
   }
 
   const atStart = await serviceStats(service.metricsUrl)
+  const stores =
+    (process.env.CDS_FEEDBACK_DB?.startsWith('postgres') ? 'PostgreSQL' : 'SQLite') +
+    ' feedback' +
+    (process.env.CDS_REPLAY_STORE ? ', Redis replay store' : '')
   console.log(
     `soak: ${seconds} s at ${rate} requests/s against ${service.url} (node dist/node.js, ` +
-      `SQLite feedback, ES384 JWTs); service at start: RSS ${atStart.rssMb.toFixed(1)} MB, ` +
+      `${stores}, ES384 JWTs); service at start: RSS ${atStart.rssMb.toFixed(1)} MB, ` +
       `heap ${atStart.heapMb.toFixed(1)} MB`
   )
   const started = Date.now()
