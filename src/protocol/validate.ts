@@ -186,11 +186,12 @@ export function checkFeedbackEntries(
   const valid: { index: number; entry: FeedbackEntry }[] = []
   const refused: RefusedFeedback[] = []
   ;(body as { feedback: unknown[] }).feedback.forEach((entry, index) => {
-    const checked = run(FeedbackSchema, entry, { j2: false, at: ['feedback', index] })
-    if (checked.ok) {
-      // Checked against the schema (which transforms nothing), so it has the schema's type.
-      valid.push({ index, entry: entry as FeedbackEntry })
+    const parsed = FeedbackSchema.safeParse(entry)
+    if (parsed.success) {
+      valid.push({ index, entry: parsed.data })
     } else {
+      // Worded like every other validation error (paths, J2 messages).
+      const checked = run(FeedbackSchema, entry, { j2: false, at: ['feedback', index] })
       const card = (entry as { card?: unknown } | null)?.card
       refused.push({
         index,
@@ -198,7 +199,7 @@ export function checkFeedbackEntries(
         ...(typeof card === 'string' && card.trim() !== '' && card.length <= MAX_FEEDBACK_ID
           ? { card }
           : {}),
-        reason: listIssues(checked.errors),
+        reason: checked.ok ? 'invalid feedback entry' : listIssues(checked.errors),
       })
     }
   })
