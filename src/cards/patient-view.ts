@@ -29,18 +29,19 @@ export function patientViewCards(
   const patientOrders = indexOrders(patient.serviceRequests, patient.patientId, options)
   const overdue = (state: FollowUpState) =>
     !!state.window && today > (state.window.end ?? state.window.due)
-  const outstanding = recentSubjects(patient, options).filter((subject) => {
+  // Each subject's follow-up state computed once: it decides whether the finding is open and
+  // what its detail says.
+  const outstanding = recentSubjects(patient, options).flatMap((subject) => {
     const { lead } = subject
     // Unknown findings and unassessed nodules are listed too: no rule closes them, so nothing
     // else will (needsReview, src/clinical/assess.ts).
-    if (!lead.followUp && lead.indicator !== 'critical' && !needsReview(lead)) return false
-    return (
-      !followUpState(subject, patientOrders, options).existing &&
-      !followUpDone(subject, patient, options)
-    )
+    if (!lead.followUp && lead.indicator !== 'critical' && !needsReview(lead)) return []
+    const state = followUpState(subject, patientOrders, options)
+    if (state.existing || followUpDone(subject, patient, options)) return []
+    return [{ subject, state }]
   })
 
-  return outstanding.map((subject) => {
+  return outstanding.map(({ subject, state: open }) => {
     const studyDate = subject.study.studyDate!
     const critical = subject.lead.indicator === 'critical'
     return findingCard(subject, patient, patientOrders, options, hook, {
@@ -58,7 +59,7 @@ export function patientViewCards(
           overdue: overdue(state),
         }),
       lead: [
-        words.detail.openSince(studyDate, overdue(followUpState(subject, patientOrders, options))),
+        words.detail.openSince(studyDate, overdue(open)),
         ...(critical ? [words.detail.criticalOpen] : []),
       ],
     })
