@@ -17,7 +17,6 @@ import {
   notFound,
   operationOutcome,
   payloadTooLarge,
-  tooManyRequests,
 } from './protocol/outcome'
 import { loadServices } from './discovery'
 import { handlers } from './services'
@@ -25,16 +24,10 @@ import { invokeService } from './services/invoke'
 import { cdsAuth } from './auth/middleware'
 import { createJwtVerifier, type Caller } from './auth/verify'
 import { createMemoryReplayStore, type ReplayStore } from './auth/replay'
-import {
-  createMemoryFeedbackSink,
-  type FeedbackClient,
-  type FeedbackSink,
-  type RecordResult,
-} from './feedback'
+import { createMemoryFeedbackSink, type FeedbackClient, type FeedbackSink } from './feedback'
 import { createMemoryRateLimiter, type RateLimiter } from './feedback/rate-limit'
-import { checkFeedbackEntries, feedbackTooLarge, type RefusedFeedback } from './protocol/validate'
+import { receiveFeedback } from './feedback/receive'
 import { clientNamespace } from './cards/uuid'
-import { listIssues } from './protocol/request'
 import { defaultOrderCodes, type CardOptions } from './cards/types'
 import { defaultClinicalConfig } from './clinical'
 import type { Fetch } from './fhir/client'
@@ -277,62 +270,14 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     const service = findService(c.req.param('id'))
     c.set('service', { definition: service, endpoint: 'feedback' })
     const body = await readJson(c.req.raw)
-    const client = clientOf(c.get('caller'))
-    // Sizes first, in one bounded pass: a million nested values would be a million problems.
-    const entries = (body as { feedback?: unknown } | null)?.feedback
-    const received = Array.isArray(entries) ? entries.length : 1
-    const tooLarge = feedbackTooLarge(body)
-    if (tooLarge) {
-      observer.feedback(service.id, 'rejected', received)
-      throw badRequest(`Invalid feedback: ${tooLarge}`)
-    }
-    // Per issuer (tenants are the issuer's to name: one allowance for all of them), counted in
-    // entries whether valid or not: a flood is refused before any work.
-    if (!(await feedbackRateLimiter.take(client.iss, received))) {
-      observer.feedback(service.id, 'limited', received)
-      c.get('logger').warn('feedback.rate_limited', { service: service.id, entries: received })
-      c.header('Retry-After', String(Math.ceil(config.feedbackRateLimit.windowMs / 1000)))
-      throw tooManyRequests('Too much feedback from this issuer; retry later')
-    }
-    // Entry by entry: valid entries are stored, the answer names the refused ones and why, and
-    // only a call with no valid entry at all is a 400.
-    const checked = checkFeedbackEntries(body)
-    if (!checked.ok) {
-      observer.feedback(service.id, 'rejected', received)
-      throw badRequest(`Invalid feedback: ${listIssues(checked.errors)}`)
-    }
-    const { valid } = checked
-    const refused: RefusedFeedback[] = [...checked.refused]
-    let outcome: RecordResult = { stored: 0, duplicates: 0, notIssued: [] }
-    if (valid.length > 0) {
-      try {
-        outcome = await feedbackSink.record(
-          service.id,
-          client,
-          valid.map((v) => v.entry)
-        )
-      } catch (err) {
-        observer.feedback(service.id, 'failed', valid.length)
-        throw err
-      }
-    }
-    // Only cards this service issued to this client (issuer and tenant) take feedback.
-    for (const i of outcome.notIssued) {
-      refused.push({
-        index: valid[i]!.index,
-        card: valid[i]!.entry.card,
-        reason: `feedback[${valid[i]!.index}].card: not a card this service issued to this client`,
-      })
-    }
-    refused.sort((a, b) => a.index - b.index)
-    if (refused.length > 0) observer.feedback(service.id, 'rejected', refused.length)
-    observer.feedback(service.id, 'stored', outcome.stored)
-    observer.feedback(service.id, 'duplicate', outcome.duplicates)
-    if (outcome.stored + outcome.duplicates + (outcome.pending ?? 0) === 0) {
-      const reasons = refused.map((r) => r.reason)
-      throw badRequest(`Invalid feedback: no valid entry: ${listIssues(reasons)}`)
-    }
-    return c.json(refused.length > 0 ? { refused } : {})
+    const answer = await receiveFeedback(service.id, body, clientOf(c.get('caller')), {
+      sink: feedbackSink,
+      rateLimiter: feedbackRateLimiter,
+      rateLimitWindowMs: config.feedbackRateLimit.windowMs,
+      logger: c.get('logger'),
+      onOutcome: (outcome, count) => observer.feedback(service.id, outcome, count),
+    })
+    return c.json(answer)
   })
 
   // Answered here rather than thrown: a throw from the not-found handler would skip the request
@@ -346,6 +291,8 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     if (err instanceof CdsError) {
       // RFC 6750: say which scheme is expected, nothing about what was wrong.
       if (err.status === 401) c.header('WWW-Authenticate', 'Bearer')
+      if (err.retryAfterSeconds !== undefined)
+        c.header('Retry-After', String(err.retryAfterSeconds))
       if (err.status >= 500)
         logger.error('http.error', { status: err.status, message: err.message })
       return c.json(

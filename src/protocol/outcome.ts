@@ -23,6 +23,9 @@ export type IssueCode =
 
 /** An error that carries an HTTP status and a message safe to show to the client. */
 export class CdsError extends Error {
+  /** Seconds a client should wait before trying again (a 429 or 503's `Retry-After`). */
+  retryAfterSeconds?: number
+
   constructor(
     readonly status: number,
     message: string,
@@ -32,6 +35,12 @@ export class CdsError extends Error {
     super(message)
     this.name = 'CdsError'
   }
+}
+
+/** `error` with a Retry-After of `seconds`. */
+function retryAfter(error: CdsError, seconds: number | undefined): CdsError {
+  if (seconds !== undefined) error.retryAfterSeconds = seconds
+  return error
 }
 
 /** Builds a one-issue OperationOutcome. */
@@ -62,9 +71,11 @@ export const unauthorized = () => new CdsError(401, 'Unauthorized', 'login')
 export const payloadTooLarge = (limit: number) =>
   new CdsError(413, `Request body exceeds the limit of ${limit} bytes`, 'too-costly')
 
-export const tooManyRequests = (message: string) => new CdsError(429, message, 'throttled')
-/** 503: a dependency is down for now; the client may retry. */
-export const serviceUnavailable = (message: string) => new CdsError(503, message, 'transient')
+export const tooManyRequests = (message: string, retryAfterSeconds?: number) =>
+  retryAfter(new CdsError(429, message, 'throttled'), retryAfterSeconds)
+/** 503: a dependency is down for now; the client may retry (after `retryAfterSeconds`). */
+export const serviceUnavailable = (message: string, retryAfterSeconds?: number) =>
+  retryAfter(new CdsError(503, message, 'transient'), retryAfterSeconds)
 
 /** True when a FHIR resource is an OperationOutcome (a failed prefetch, for example). */
 export function isOperationOutcome(value: unknown): value is OperationOutcome {
