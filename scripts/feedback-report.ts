@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { DEFAULT_FEEDBACK_DB, readFeedbackReport } from '../src/node/feedback-sqlite'
 import { isPostgresUrl, readPostgresFeedbackReport } from '../src/node/feedback-postgres'
-import { redactUrl } from '../src/node/redis'
+import { redactUrl } from '../src/log/redact-url'
 import type { FeedbackReport, ReportRow } from '../src/feedback/report'
 import { stripControls } from '../src/text/index'
 

@@ -31,7 +31,8 @@ import {
   type SqliteFeedbackSink,
 } from './node/feedback-sqlite'
 import { createMetrics, metricsHandler, pathOf, type Metrics } from './node/metrics'
-import { createRedisReplayStore, redactUrl } from './node/replay-redis'
+import { createRedisReplayStore } from './node/replay-redis'
+import { redactUrl } from './log/redact-url'
 import { connectRedis } from './node/redis'
 import { isPostgresUrl, openPostgresFeedbackSink } from './node/feedback-postgres'
 import type { FeedbackSink } from './feedback'

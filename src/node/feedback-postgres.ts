@@ -43,7 +43,7 @@ import {
 import type { FeedbackOutcome } from '../observe'
 import type { Logger } from '../log'
 import { serviceUnavailable } from '../protocol/outcome'
-import { redactUrl } from './redis'
+import { redactUrl } from '../log/redact-url'
 
 /** True for a `CDS_FEEDBACK_DB` naming a PostgreSQL database. */
 export const isPostgresUrl = (value: string) => /^postgres(ql)?:\/\//i.test(value)

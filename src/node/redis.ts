@@ -6,17 +6,7 @@
  */
 import { Redis } from 'ioredis'
 import type { Logger } from '../log'
-
-/** The URL without its password, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.href
-  } catch {
-    return '(unparseable URL)'
-  }
-}
+import { redactUrl } from '../log/redact-url'
 
 /**
  * @param options.url - `redis://[user:password@]host:port[/db]` or `rediss://` for TLS

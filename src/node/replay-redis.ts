@@ -15,8 +15,6 @@ import type { ReplayStore } from '../auth/replay'
 import type { Logger } from '../log'
 import { connectRedis } from './redis'
 
-export { redactUrl } from './redis'
-
 export interface RedisReplayStoreOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
   url: string
