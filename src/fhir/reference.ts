@@ -18,18 +18,45 @@ export interface ParsedRef {
 const FHIR_ID = /^(?!\.+$)[A-Za-z0-9.-]{1,64}$/
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]+$/
 
-/** Parses `Type/id`, `https://server/fhir/Type/id/_history/2` and `#id`; `{}` for anything else. */
+const HASH = 0x23
+const HISTORY = '_history'
+const DOTS = /^\.+$/
+
+/**
+ * Parses `Type/id`, `https://server/fhir/Type/id/_history/2` and `#id`; `{}` for anything else.
+ * One pass over the reference, no intermediate arrays: it runs for every reference of every
+ * resource a hook call reads. The type and id are the last two non-empty path segments before the
+ * first `_history` segment, the query and the fragment.
+ */
 export function parseRef(reference: string | undefined): ParsedRef {
   if (!reference) return {}
-  if (reference.startsWith('#'))
+  if (reference.charCodeAt(0) === HASH)
     return reference.length > 1 ? { containedId: reference.slice(1) } : {}
-  const path = reference.split(/[?#]/)[0] ?? ''
-  const parts = path.split('/').filter(Boolean)
-  const history = parts.indexOf('_history')
-  const upTo = history >= 0 ? parts.slice(0, history) : parts
-  const id = upTo[upTo.length - 1]
-  const type = upTo[upTo.length - 2]
-  if (!type || !id || !RESOURCE_TYPE.test(type) || /^\.+$/.test(id)) return {}
+  let end = reference.length
+  const query = reference.indexOf('?')
+  if (query >= 0) end = query
+  const fragment = reference.indexOf('#')
+  if (fragment >= 0 && fragment < end) end = fragment
+  let typeStart = -1
+  let typeEnd = -1
+  let idStart = -1
+  let idEnd = -1
+  for (let start = 0; start < end;) {
+    let stop = reference.indexOf('/', start)
+    if (stop < 0 || stop > end) stop = end
+    if (stop > start) {
+      if (stop - start === HISTORY.length && reference.startsWith(HISTORY, start)) break
+      typeStart = idStart
+      typeEnd = idEnd
+      idStart = start
+      idEnd = stop
+    }
+    start = stop + 1
+  }
+  if (typeStart < 0) return {}
+  const type = reference.slice(typeStart, typeEnd)
+  const id = reference.slice(idStart, idEnd)
+  if (!RESOURCE_TYPE.test(type) || DOTS.test(id)) return {}
   return { type, id }
 }
 

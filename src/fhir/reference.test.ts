@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { parseRef } from './reference'
+
+describe('parseRef', () => {
+  it.each([
+    ['Patient/1', { type: 'Patient', id: '1' }],
+    ['https://fhir.test/r4/Observation/obs-1', { type: 'Observation', id: 'obs-1' }],
+    ['Observation/obs-1/_history/2', { type: 'Observation', id: 'obs-1' }],
+    ['https://fhir.test/Observation/a/_history/2/_history/3', { type: 'Observation', id: 'a' }],
+    ['Observation/_history/2', {}],
+    ['Patient/1?_format=json#x', { type: 'Patient', id: '1' }],
+    ['Patient/1#x/y', { type: 'Patient', id: '1' }],
+    ['//Patient//1//', { type: 'Patient', id: '1' }],
+    ['Patient/_historyx', { type: 'Patient', id: '_historyx' }],
+    ['#contained-1', { containedId: 'contained-1' }],
+    ['#', {}],
+    ['', {}],
+    [undefined, {}],
+    ['Patient', {}],
+    ['patient/1', {}],
+    ['Patient/..', {}],
+    ['Patient/...', {}],
+    ['Patient/.1', { type: 'Patient', id: '.1' }],
+    ['?Patient/1', {}],
+  ])('%s', (reference, parsed) => {
+    expect(parseRef(reference)).toEqual(parsed)
+  })
+})
