@@ -78,7 +78,11 @@ const normaliseSystem = (system: string) => trimTrailingSlashes(system.trim().to
  */
 export function codingIs(coding: CodingRef, system: string, code: string): boolean {
   if (coding.code?.trim() !== code) return false
-  return !coding.system || normaliseSystem(coding.system) === normaliseSystem(system)
+  return (
+    !coding.system ||
+    coding.system === system ||
+    normaliseSystem(coding.system) === normaliseSystem(system)
+  )
 }
 
 /** True when any coding matches any of the `[system, code]` pairs. */

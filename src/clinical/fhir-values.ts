@@ -14,14 +14,21 @@ import type { CodingRef } from './types'
  * (src/clinical/observation-components.ts).
  */
 export function codingsOf(concept: CodeableConcept | undefined): readonly CodingRef[] {
-  if (!concept) return []
-  return (concept.coding ?? []).flatMap((c) => {
+  const codings = concept?.coding
+  if (!codings) return []
+  const out: CodingRef[] = []
+  for (const c of codings) {
     const code = c.code?.trim() || undefined
     const display = c.display?.trim() || undefined
     const system = c.system?.trim() || undefined
-    if (!code && !display) return []
-    return [{ ...(system && { system }), ...(code && { code }), ...(display && { display }) }]
-  })
+    if (!code && !display) continue
+    const ref: CodingRef = {}
+    if (system) ref.system = system
+    if (code) ref.code = code
+    if (display) ref.display = display
+    out.push(ref)
+  }
+  return out
 }
 
 /** Every word a concept offers for text matching: its text, then each display and code. */
