@@ -31,29 +31,37 @@ const namespaceBytes = new Map<string, Uint8Array>()
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
 
-function formatUuid(bytes: Uint8Array): string {
-  let hex = ''
-  for (let i = 0; i < 16; i++) {
-    hex += HEX[bytes[i]!]
-    if (i === 3 || i === 5 || i === 7 || i === 9) hex += '-'
-  }
-  return hex
-}
+/** The four bytes of `word`, big-endian, as hex. */
+const hexWord = (word: number) =>
+  HEX[word >>> 24]! + HEX[(word >>> 16) & 0xff]! + HEX[(word >>> 8) & 0xff]! + HEX[word & 0xff]!
 
-// The message schedule, reused: sha1 is synchronous, so no two calls share it at once.
+// Reused between calls (uuidV5 is synchronous, so no two calls share them at once): the message
+// schedule, the digest, and the buffer the namespace, name and padding are written into. The
+// buffer grows for a longer name and is never shrunk; names are under 200 bytes.
 const schedule = new Int32Array(80)
+const digest = new Int32Array(5)
+let message = new Uint8Array(256)
 
-/** SHA-1 (FIPS 180-4) of `message`. */
-function sha1(message: Uint8Array): Uint8Array {
+/**
+ * SHA-1 (FIPS 180-4) of the first `length` bytes of `message`, into `digest`. Pads in place:
+ * `message` must have room for the padding (at most 72 bytes beyond `length`).
+ */
+function sha1(length: number): void {
   // Padding: 0x80, zeros, then the length in bits as a 64-bit big-endian integer.
-  const blocks = ((message.length + 8) >>> 6) + 1
-  const padded = new Uint8Array(blocks * 64)
-  padded.set(message)
-  padded[message.length] = 0x80
-  const view = new DataView(padded.buffer)
-  const bits = message.length * 8
-  view.setUint32(padded.length - 8, Math.floor(bits / 0x100000000))
-  view.setUint32(padded.length - 4, bits >>> 0)
+  const end = (((length + 8) >>> 6) + 1) * 64
+  const m = message
+  m[length] = 0x80
+  m.fill(0, length + 1, end - 8)
+  const bits = length * 8
+  const high = Math.floor(bits / 0x100000000)
+  m[end - 8] = high >>> 24
+  m[end - 7] = (high >>> 16) & 0xff
+  m[end - 6] = (high >>> 8) & 0xff
+  m[end - 5] = high & 0xff
+  m[end - 4] = bits >>> 24
+  m[end - 3] = (bits >>> 16) & 0xff
+  m[end - 2] = (bits >>> 8) & 0xff
+  m[end - 1] = bits & 0xff
 
   let h0 = 0x67452301
   let h1 = 0xefcdab89 | 0
@@ -61,8 +69,10 @@ function sha1(message: Uint8Array): Uint8Array {
   let h3 = 0x10325476
   let h4 = 0xc3d2e1f0 | 0
   const w = schedule
-  for (let offset = 0; offset < padded.length; offset += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getInt32(offset + i * 4)
+  for (let offset = 0; offset < end; offset += 64) {
+    for (let i = 0, j = offset; i < 16; i++, j += 4) {
+      w[i] = (m[j]! << 24) | (m[j + 1]! << 16) | (m[j + 2]! << 8) | m[j + 3]!
+    }
     for (let i = 16; i < 80; i++) {
       const x = w[i - 3]! ^ w[i - 8]! ^ w[i - 14]! ^ w[i - 16]!
       w[i] = (x << 1) | (x >>> 31)
@@ -101,17 +111,34 @@ function sha1(message: Uint8Array): Uint8Array {
     h3 = (h3 + d) | 0
     h4 = (h4 + e) | 0
   }
-  const digest = new Uint8Array(20)
-  const out = new DataView(digest.buffer)
-  out.setInt32(0, h0)
-  out.setInt32(4, h1)
-  out.setInt32(8, h2)
-  out.setInt32(12, h3)
-  out.setInt32(16, h4)
-  return digest
+  digest[0] = h0
+  digest[1] = h1
+  digest[2] = h2
+  digest[3] = h3
+  digest[4] = h4
 }
 
 const encoder = new TextEncoder()
+
+/**
+ * Writes `name` as UTF-8 into `message` from `offset` (growing it when needed); returns the
+ * number of bytes. ASCII, which every name the service hashes is, is copied directly.
+ */
+function writeName(name: string, offset: number): number {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit; 72 more for the padding.
+  const needed = offset + name.length * 3 + 72
+  if (message.length < needed) {
+    const grown = new Uint8Array(needed)
+    grown.set(message.subarray(0, offset))
+    message = grown
+  }
+  for (let i = 0; i < name.length; i++) {
+    const unit = name.charCodeAt(i)
+    if (unit >= 0x80) return encoder.encodeInto(name, message.subarray(offset)).written
+    message[offset + i] = unit
+  }
+  return name.length
+}
 
 /** A version 5 uuid of `name` in `namespace` (defaults to imaging-cds's own namespace). */
 export function uuidV5(name: string, namespace: string = IMAGING_CDS_NAMESPACE): string {
@@ -120,14 +147,29 @@ export function uuidV5(name: string, namespace: string = IMAGING_CDS_NAMESPACE):
     ns = uuidBytes(namespace)
     if (namespaceBytes.size < 16) namespaceBytes.set(namespace, ns)
   }
-  const nameBytes = encoder.encode(name)
-  const input = new Uint8Array(ns.length + nameBytes.length)
-  input.set(ns, 0)
-  input.set(nameBytes, ns.length)
-  const bytes = sha1(input).subarray(0, 16)
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50 // version 5
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80 // RFC variant
-  return formatUuid(bytes)
+  message.set(ns, 0)
+  sha1(ns.length + writeName(name, ns.length))
+  // The first 16 bytes of the digest, with the version (5) and the RFC variant set.
+  const h1 = digest[1]!
+  const h2 = digest[2]!
+  const timeHi = (h1 & 0x0fff) | 0x5000
+  const clockSeq = ((h2 >>> 16) & 0x3fff) | 0x8000
+  return (
+    hexWord(digest[0]!) +
+    '-' +
+    HEX[h1 >>> 24]! +
+    HEX[(h1 >>> 16) & 0xff]! +
+    '-' +
+    HEX[timeHi >>> 8]! +
+    HEX[timeHi & 0xff]! +
+    '-' +
+    HEX[clockSeq >>> 8]! +
+    HEX[clockSeq & 0xff]! +
+    '-' +
+    HEX[(h2 >>> 8) & 0xff]! +
+    HEX[h2 & 0xff]! +
+    hexWord(digest[3]!)
+  )
 }
 
 /**
