@@ -91,7 +91,10 @@ function replaces(newer: ReportFacts, older: ReportFacts): boolean {
  * replaces (see the module comment) dropped. Input order is kept.
  */
 export function currentReports(reports: readonly DiagnosticReport[]): DiagnosticReport[] {
-  const facts = reports.filter((r) => !isWithdrawn(r)).map(reportFacts)
+  const standing = reports.filter((r) => !isWithdrawn(r))
+  // A report alone on its study has nothing to be replaced by: its facts need not be read.
+  if (standing.length < 2) return standing
+  const facts = standing.map(reportFacts)
   // Only statuses that replace something can replace: few per study, so pairs stay few.
   const replacing = facts.filter((f) => replacedBy(f.report.status).length > 0)
   return facts.filter((f) => !replacing.some((newer) => replaces(newer, f))).map((f) => f.report)
