@@ -199,7 +199,7 @@ export function findEquivalentOrder(
   options: Pick<CardOptions, 'orderCodes' | 'clinical'>,
   followUp: FollowUp | undefined = assessment.followUp
 ): ServiceRequest | undefined {
-  if (!followUp || !studyDate) return undefined
+  if (!followUp || !studyDate || index.orders.length === 0) return undefined
   const base = followUpTarget(assessment, studyDate, followUp, options)
   const target = { ...base, window: dueWindow(studyDate, followUp, options) }
   return index.orders.find((o) => orderCoverage(o.facts, target).covers)?.order
