@@ -160,6 +160,14 @@ describe('status codes', () => {
     expect(res.status).toBe(400)
   })
 
+  it('400 naming an empty body for a body of white space only', async () => {
+    const res = await h.call('/cds-services/imaging-ai-findings', undefined, {
+      raw: ' \n\t\r\u00a0\ufeff\u2028 ',
+    })
+    expect(res.status).toBe(400)
+    expect(await res.text()).toContain('Request body is empty')
+  })
+
   it('400 for a JSON body that is not a request', async () => {
     const res = await h.call('/cds-services/imaging-ai-findings', [1, 2])
     expect(res.status).toBe(400)
