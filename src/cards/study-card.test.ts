@@ -520,6 +520,21 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
     expect(card.detail).toMatch(/under 35/)
   })
 
+  // Audit: "> 8 mm" read as 8 mm put a nodule larger than 8 mm in the 6–8 mm row (CT in 6–12
+  // months instead of the > 8 mm row's CT at 3 months, PET/CT or tissue sampling).
+  it('a size given as a bound ("> 8 mm") is not read as 8 mm: review, with the reason', async () => {
+    const obs = nodule({ mean: 8 })
+    obs.component![0]!.valueQuantity!.comparator = '>'
+    const { card } = await oneCard(incidental({ observations: [obs] }))
+    expect(card.summary).not.toContain('6–12 months')
+    expect(card.summary).toContain('size unusable')
+    expect(card.indicator).toBe('warning')
+    expect(card.suggestions).toBeUndefined()
+    expect(card.detail).toContain(
+      'Mean diameter is given as "> 8 mm", a bound rather than a measurement.'
+    )
+  })
+
   it('missing size: said in the summary and caveats, no order, never "no routine follow-up"', async () => {
     const { card } = await oneCard(incidental({ observations: [nodule({})] }))
     expect(card.summary).toBe(

@@ -226,6 +226,21 @@ describe('readFindings: nodule components', () => {
     expect(odd.notes?.[0]).toBe('Mean diameter has no numeric value.')
   })
 
+  it.each(['>', '>=', '<', '<='] as const)(
+    'does not assess a size given with the comparator %s (a bound, not a measurement)',
+    (comparator) => {
+      const bound = mm(RADLEX, 'RID50155', 8)
+      bound.valueQuantity!.comparator = comparator
+      const odd = readOne(observation('o', { component: [bound, mm(SCT, '103339001', 9)] }))
+      expect(odd.nodule?.meanDiameterMm).toBeUndefined()
+      expect(odd.nodule?.longAxisMm).toBeUndefined()
+      expect(odd.nodule?.sizeUnusable).toBe(true)
+      expect(odd.notes?.[0]).toBe(
+        `Mean diameter is given as "${comparator} 8 mm", a bound rather than a measurement.`
+      )
+    }
+  )
+
   it.each([
     [qualifier('change', 'new'), 'new'],
     [qualifier('change', 'growing'), 'growing'],

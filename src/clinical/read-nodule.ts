@@ -99,8 +99,9 @@ function readQualifier<T>(
 type Size = undefined | number | 'unusable'
 
 /**
- * A size component in mm. A component that is there but cannot be used (no numeric value, a unit
- * that is not a length, a size outside {@link NODULE_SIZE_MM}) is `unusable`, with a note.
+ * A size component in mm. A component that is there but cannot be used (no numeric value, a
+ * bound such as `> 8 mm` rather than a measurement, a unit that is not a length, a size outside
+ * {@link NODULE_SIZE_MM}) is `unusable`, with a note.
  */
 function readSize(
   component: ObservationComponent | undefined,
@@ -112,6 +113,14 @@ function readSize(
   if (!quantity) return undefined
   if (typeof quantity.value !== 'number' || !Number.isFinite(quantity.value)) {
     notes.push(`${what} has no numeric value.`)
+    return 'unusable'
+  }
+  // "> 8 mm" or "< 4 mm" is a bound, not a measurement: read as 8 it would put a nodule larger
+  // than 8 mm in the 6–8 mm row (docs/clinical-rules.md, "Sizes given as a bound").
+  if (quantity.comparator) {
+    notes.push(
+      `${what} is given as "${quoted(`${quantity.comparator} ${quantity.value} ${quantity.code ?? quantity.unit ?? 'mm'}`)}", a bound rather than a measurement.`
+    )
     return 'unusable'
   }
   const mm = quantityMm(quantity)
