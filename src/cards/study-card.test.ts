@@ -252,6 +252,16 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     expect(createdOrder(issued)?.reasonReference).toEqual([{ reference: 'DiagnosticReport/dr-1' }])
   })
 
+  // Audit: with no solidness component, the solid-component size was ignored (4A as solid).
+  it('no solidness but a 9 mm solid component in a 12 mm nodule: 4B work-up, and says why', async () => {
+    const obs = nodule({ mean: 12, solid: 9 })
+    obs.component = obs.component!.filter((c) => c.code.coding?.[0]?.code !== 'RID46010')
+    const { card } = await oneCard({ reports: [report()], observations: [obs] })
+    expect(card.summary).toContain('Lung-RADS 4B')
+    expect(card.suggestions?.[0]?.label).toBe('Order diagnostic CT chest now (Lung-RADS 4B)')
+    expect(card.detail).toContain('read as solid (4A) and as part-solid (4B)')
+  })
+
   it('one card for all nodules of a study, led by the most suspicious, the others listed', async () => {
     const issued = await cardsFor({
       reports: [report({ results: ['Observation/n-small', 'Observation/n-big'] })],

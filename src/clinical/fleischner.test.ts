@@ -244,6 +244,37 @@ describe('fleischnerRow: risk, gaps and notes', () => {
     expect(result.notes).toContain('Solidness not given: assessed as a solid nodule.')
   })
 
+  // Audit: a 7 mm nodule with a 5 mm solid component and no solidness got the solid 6–8 mm row
+  // (CT at 6–12 months); read as part-solid it is CT at 3–6 months.
+  it.each<[Partial<NoduleFacts>, { multiple?: boolean; risk: SmokingRisk }, string, string]>([
+    [
+      { meanDiameterMm: 7, solidComponentMm: 5 },
+      lowSingle,
+      'part-solid-single-6-plus-solid-under-6',
+      'part-solid',
+    ],
+    [
+      { meanDiameterMm: 4, solidComponentMm: 2 },
+      multipleLow,
+      'subsolid-multiple-under-6',
+      'part-solid',
+    ],
+    [{ meanDiameterMm: 12, solidComponentMm: 9 }, lowSingle, 'solid-single-over-8', 'solid'],
+    [{ meanDiameterMm: 5, solidComponentMm: 3 }, high, 'solid-single-under-6-high-risk', 'solid'],
+  ])(
+    'no solidness but a solid component %o: the reading that asks for more (%s)',
+    (facts, patient, row, reading) => {
+      const result = fleischnerRow(nodule({ ...facts, solidness: undefined }), {
+        risk: patient.risk,
+        multiple: patient.multiple ?? false,
+      })
+      expect(result.row?.id).toBe(row)
+      expect(result.notes[0]).toBe(
+        `Solidness not given, but a solid-component size is: read as solid and as part-solid; the ${reading} reading asks for more and is used, the safer reading.`
+      )
+    }
+  )
+
   it.each<[string, Partial<NoduleFacts>, boolean]>([
     ['a 12 mm calcified solid nodule', { meanDiameterMm: 12 }, false],
     ['several calcified nodules', { meanDiameterMm: 7 }, true],

@@ -184,6 +184,51 @@ export function fleischnerRow(
   nodule: NoduleFacts,
   patient: { multiple: boolean; risk: SmokingRisk }
 ): FleischnerResult {
+  if (!nodule.solidness && nodule.solidComponentMm !== undefined && !nodule.benignFeature)
+    return solidnessUnknownWithSolidComponent(nodule, patient)
+  return rowFor(nodule, patient)
+}
+
+/** How much a result asks for: suspicion, then a follow-up that is not optional, then sooner. */
+function urgency(result: FleischnerResult): number[] {
+  const followUp = result.row?.followUp
+  return [
+    result.highSuspicion ? 1 : 0,
+    followUp && !followUp.optional ? 1 : 0,
+    followUp ? -followUp.months.from : -Infinity,
+    followUp ? -(followUp.months.to ?? followUp.months.from) : -Infinity,
+  ]
+}
+
+/**
+ * No solidness, but a solid-component size: the nodule may be part-solid, whose rows can ask for
+ * more (7 mm with a 5 mm solid component: CT at 3–6 months part-solid, 6–12 months solid). Both
+ * readings are tried and the one asking for more is kept, the safer reading (docs/clinical-rules.md,
+ * "Solidness not given").
+ */
+function solidnessUnknownWithSolidComponent(
+  nodule: NoduleFacts,
+  patient: { multiple: boolean; risk: SmokingRisk }
+): FleischnerResult {
+  const asSolid = rowFor({ ...nodule, solidness: 'solid' }, patient)
+  const asPartSolid = rowFor({ ...nodule, solidness: 'part-solid' }, patient)
+  const [a, b] = [urgency(asSolid), urgency(asPartSolid)]
+  const firstDiff = a.findIndex((x, i) => x !== b[i])
+  const partSolidMore = !!asPartSolid.row && firstDiff >= 0 && b[firstDiff]! > a[firstDiff]!
+  const chosen = partSolidMore ? asPartSolid : asSolid
+  return {
+    ...chosen,
+    notes: [
+      `Solidness not given, but a solid-component size is: read as solid and as part-solid; the ${partSolidMore ? 'part-solid' : 'solid'} reading asks for more and is used, the safer reading.`,
+      ...chosen.notes,
+    ],
+  }
+}
+
+function rowFor(
+  nodule: NoduleFacts,
+  patient: { multiple: boolean; risk: SmokingRisk }
+): FleischnerResult {
   const notes: string[] = []
   // Whole mm from the measured values, not from the 0.1 mm Lung-RADS figure (no double rounding).
   const average = averageDiameterMm(nodule)

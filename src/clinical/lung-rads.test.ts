@@ -158,6 +158,26 @@ describe('lungRadsCategory: gaps and assumptions', () => {
     ])
   })
 
+  // Audit: a 12 mm nodule with a 9 mm solid component and no solidness was read as solid (4A);
+  // as part-solid it is 4B (baseline solid component ≥ 8 mm).
+  it.each([
+    [{ meanDiameterMm: 12, solidComponentMm: 9 }, '4B', 'solid (4A) and as part-solid (4B)'],
+    [
+      { meanDiameterMm: 7, solidComponentMm: 5, change: 'new' as const },
+      '4B',
+      'solid (4A) and as part-solid (4B)',
+    ],
+    [{ meanDiameterMm: 9, solidComponentMm: 5 }, '4A', 'solid (4A) and as part-solid (3)'],
+  ])(
+    'no solidness but a solid component %o: the higher of the solid and part-solid readings, %s',
+    (facts, category, said) => {
+      const result = lungRadsCategory(nodule({ ...facts, solidness: undefined }))
+      expect(result.category).toBe(category)
+      expect(result.notes[0]).toContain(said)
+      expect(result.notes[0]).toContain('the higher category is used, the safer reading')
+    }
+  )
+
   it('gives no category and says why when the diameter is missing', () => {
     const result = lungRadsCategory(nodule({}))
     expect(result.category).toBeUndefined()

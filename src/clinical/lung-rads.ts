@@ -135,6 +135,9 @@ export function lungRadsCategory(
   nodule: NoduleFacts,
   history: LungRadsHistory = {}
 ): LungRadsResult {
+  const airway = nodule.position === 'airway-segmental' || nodule.position === 'airway-subsegmental'
+  if (!nodule.solidness && nodule.solidComponentMm !== undefined && !nodule.cyst && !airway)
+    return solidnessUnknownWithSolidComponent(nodule, history)
   const notes: string[] = []
   const { d, s } = noduleDiameters(nodule)
   const growing = nodule.change === 'growing' || !!history.slowGrowth
@@ -227,6 +230,33 @@ export function lungRadsCategory(
     )
   }
   return { ...(found.missing && { missing: found.missing }), notes }
+}
+
+/**
+ * No solidness, but a solid-component size: the nodule may be part-solid, whose rows can give more
+ * than the solid ones (a 12 mm nodule with a 9 mm solid component is 4B part-solid, 4A solid). Both
+ * readings are tried and the higher category is kept, the safer reading (docs/clinical-rules.md,
+ * "Solidness not given").
+ */
+function solidnessUnknownWithSolidComponent(
+  nodule: NoduleFacts,
+  history: LungRadsHistory
+): LungRadsResult {
+  const asSolid = lungRadsCategory({ ...nodule, solidness: 'solid' }, history)
+  const asPartSolid = lungRadsCategory({ ...nodule, solidness: 'part-solid' }, history)
+  const partSolidHigher =
+    asPartSolid.category !== undefined &&
+    (asSolid.category === undefined ||
+      lungRadsRank(asPartSolid.category) > lungRadsRank(asSolid.category))
+  const chosen = partSolidHigher ? asPartSolid : asSolid
+  const named = (result: LungRadsResult) => result.category ?? 'no category'
+  return {
+    ...chosen,
+    notes: [
+      `Solidness not given, but a solid-component size is: read as solid (${named(asSolid)}) and as part-solid (${named(asPartSolid)}); the higher category is used, the safer reading.`,
+      ...chosen.notes,
+    ],
+  }
 }
 
 /** The solid size PET/CT advice looks at: the solid component, or the whole solid nodule. */
