@@ -252,6 +252,16 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     expect(createdOrder(issued)?.reasonReference).toEqual([{ reference: 'DiagnosticReport/dr-1' }])
   })
 
+  // Audit: the given mean (7.2 mm) was used over axes of 10 × 8 mm (average 9.0): 3, not 4A.
+  it('a given mean smaller than the axes’ average: the average is used (4A), and the card says why', async () => {
+    const { card } = await oneCard({
+      reports: [report()],
+      observations: [nodule({ mean: 7.2, long: 10, short: 8 })],
+    })
+    expect(card.summary).toContain('Lung-RADS 4A: 9.0 mm')
+    expect(card.detail).toContain('the long and short axes (10 × 8 mm) average 9 mm')
+  })
+
   // Audit: with no solidness component, the solid-component size was ignored (4A as solid).
   it('no solidness but a 9 mm solid component in a 12 mm nodule: 4B work-up, and says why', async () => {
     const obs = nodule({ mean: 12, solid: 9 })

@@ -161,11 +161,31 @@ describe('readFindings: nodule components', () => {
     expect(readOne(fleischnerTie).nodule?.meanDiameterMm).toBeCloseTo(5.45, 10)
   })
 
-  it('prefers a given mean over the axes', () => {
-    const obs = observation('o', {
+  // Audit: a given mean of 7.2 mm beside axes of 10 × 8 mm (average 9.0, the guidelines' own
+  // definition of the mean) was used as 7.2: Lung-RADS 3 instead of 4A.
+  it('uses the larger of a given mean and the axes’ average, and says why when they differ', () => {
+    const smaller = observation('o', {
       component: [mm(RADLEX, 'RID50155', 7.2), mm(SCT, '103339001', 10), mm(SCT, '103340004', 8)],
     })
-    expect(readOne(obs).nodule?.meanDiameterMm).toBe(7.2)
+    const read = readOne(smaller)
+    expect(read.nodule?.meanDiameterMm).toBe(9)
+    expect(read.notes).toEqual([
+      'Mean diameter 7.2 mm is given, but the long and short axes (10 × 8 mm) average 9 mm: the larger, 9 mm, is used, the safer reading.',
+    ])
+    const larger = observation('o', {
+      component: [mm(RADLEX, 'RID50155', 9.6), mm(SCT, '103339001', 10), mm(SCT, '103340004', 8)],
+    })
+    expect(readOne(larger).nodule?.meanDiameterMm).toBe(9.6)
+    // The contract's example: 9.4 given, 10.1 × 8.7 averages 9.4; nothing to say.
+    const agree = observation('o', {
+      component: [
+        mm(RADLEX, 'RID50155', 9.4),
+        mm(SCT, '103339001', 10.1),
+        mm(SCT, '103340004', 8.7),
+      ],
+    })
+    expect(readOne(agree).nodule?.meanDiameterMm).toBeCloseTo(9.4, 10)
+    expect(readOne(agree).notes).toBeUndefined()
   })
 
   it('converts cm to mm and notes a unit it cannot read', () => {

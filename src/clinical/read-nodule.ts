@@ -9,7 +9,7 @@ import { anyCodingIs, codeSystem, componentCode } from './codes'
 import { conceptWords, quantityMm, quoted } from './fhir-values'
 import { componentWith, indexComponents, type IndexedComponent } from './observation-components'
 import { changePhrases, matchPhrases, solidnessPhrases, type PhraseList } from './phrases'
-import { isPhysicalNoduleSize, NODULE_SIZE_MM } from './measure'
+import { isPhysicalNoduleSize, NODULE_SIZE_MM, toTenthMm } from './measure'
 import type {
   CystChange,
   CystType,
@@ -139,7 +139,7 @@ function readSize(
 
 /**
  * The nodule facts of one Observation. When no mean diameter is given it is the mean of the long
- * and short axes, left unrounded: Lung-RADS rounds it to 0.1 mm and Fleischner to whole mm, each
+ * and short axes (when both are given, the larger of the two, with a note), left unrounded: Lung-RADS rounds it to 0.1 mm and Fleischner to whole mm, each
  * from the measured value. No change component means
  * `baseline`; an unrecognised one is also read as baseline, with a note and `changeUnread` (on a
  * screening exam the assessment then also tries `new` and keeps the higher category).
@@ -164,11 +164,25 @@ export function readNoduleFacts(
   const [givenMean, longAxisMm, shortAxisMm, solidComponentMm] = sizes.map((size) =>
     sizeUnusable || size === 'unusable' ? undefined : size
   )
-  const meanDiameterMm =
-    givenMean ??
-    (longAxisMm !== undefined && shortAxisMm !== undefined
+  // Both guidelines define the mean as the average of the long and short axes. A given mean
+  // that is smaller than the axes' average would say less than that definition: the larger of
+  // the two is used and the card says why (docs/clinical-rules.md, "Mean diameter and axes").
+  const axesMean =
+    longAxisMm !== undefined && shortAxisMm !== undefined
       ? (longAxisMm + shortAxisMm) / 2
-      : undefined)
+      : undefined
+  const meanDiameterMm =
+    givenMean === undefined || axesMean === undefined
+      ? (givenMean ?? axesMean)
+      : Math.max(givenMean, axesMean)
+  if (
+    givenMean !== undefined &&
+    axesMean !== undefined &&
+    toTenthMm(axesMean) !== toTenthMm(givenMean)
+  )
+    notes.push(
+      `Mean diameter ${toTenthMm(givenMean)} mm is given, but the long and short axes (${longAxisMm} × ${shortAxisMm} mm) average ${toTenthMm(axesMean)} mm: the larger, ${toTenthMm(Math.max(givenMean, axesMean))} mm, is used, the safer reading.`
+    )
   const solidness = readQualifier(
     component(componentCode.solidness),
     solidnessValues,
