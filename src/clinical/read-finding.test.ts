@@ -231,6 +231,43 @@ describe('readFindings: nodule components', () => {
     expect(edge.nodule?.sizeUnusable).toBeUndefined()
   })
 
+  // Audit: a size sent as valueString or valueInteger was skipped silently, and the card said
+  // "not measured by the AI".
+  it.each([
+    [
+      { valueString: '9 mm' },
+      'Mean diameter is given as valueString "9 mm", not as a quantity in mm.',
+    ],
+    [{ valueInteger: 9 }, 'Mean diameter is given as valueInteger 9, not as a quantity in mm.'],
+    [
+      { valueRange: { low: { value: 8 }, high: { value: 10 } } },
+      'Mean diameter is given as valueRange, not as a quantity in mm.',
+    ],
+  ])('does not assess a size given as %o, and says what was sent', (value, note) => {
+    const odd = readOne(
+      observation('o', {
+        component: [{ code: { coding: [{ system: RADLEX, code: 'RID50155' }] }, ...value }],
+      })
+    )
+    expect(odd.nodule?.sizeUnusable).toBe(true)
+    expect(odd.notes?.[0]).toBe(note)
+  })
+
+  it('a size component with no value at all (dataAbsentReason) is not measured, not unusable', () => {
+    const absent = readOne(
+      observation('o', {
+        component: [
+          {
+            code: { coding: [{ system: RADLEX, code: 'RID50155' }] },
+            dataAbsentReason: { coding: [{ code: 'not-performed' }] },
+          },
+        ],
+      })
+    )
+    expect(absent.nodule?.sizeUnusable).toBeUndefined()
+    expect(absent.nodule?.meanDiameterMm).toBeUndefined()
+  })
+
   it('does not assess a size component with no numeric value', () => {
     const odd = readOne(
       observation('o', {

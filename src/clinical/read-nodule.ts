@@ -99,8 +99,8 @@ function readQualifier<T>(
 type Size = undefined | number | 'unusable'
 
 /**
- * A size component in mm. A component that is there but cannot be used (no numeric value, a
- * bound such as `> 8 mm` rather than a measurement, a unit that is not a length, a size outside
+ * A size component in mm. A component that is there but cannot be used (a value that is not a
+ * Quantity, no numeric value, a bound such as `> 8 mm` rather than a measurement, a unit that is not a length, a size outside
  * {@link NODULE_SIZE_MM}) is `unusable`, with a note.
  */
 function readSize(
@@ -110,13 +110,25 @@ function readSize(
 ): Size {
   if (!component) return undefined
   const quantity = component.valueQuantity
-  if (!quantity) return undefined
+  if (!quantity) {
+    // A size sent as another value[x] (valueString "9 mm", valueInteger 9) was given, so it is not
+    // "not measured": it is shown for review with what was sent.
+    const [key, value] =
+      Object.entries(component).find(([k, v]) => k.startsWith('value') && v !== undefined) ?? []
+    if (!key) return undefined
+    const shown =
+      typeof value === 'string' || typeof value === 'number'
+        ? ` ${quoted(JSON.stringify(value))}`
+        : ''
+    notes.push(`${what} is given as ${key}${shown}, not as a quantity in mm.`)
+    return 'unusable'
+  }
   if (typeof quantity.value !== 'number' || !Number.isFinite(quantity.value)) {
     notes.push(`${what} has no numeric value.`)
     return 'unusable'
   }
   // "> 8 mm" or "< 4 mm" is a bound, not a measurement: read as 8 it would put a nodule larger
-  // than 8 mm in the 6–8 mm row (docs/clinical-rules.md, "Sizes given as a bound").
+  // than 8 mm in the 6–8 mm row (docs/clinical-rules.md, "Sizes given as a bound, or not as a quantity").
   if (quantity.comparator) {
     notes.push(
       `${what} is given as "${quoted(`${quantity.comparator} ${quantity.value} ${quantity.code ?? quantity.unit ?? 'mm'}`)}", a bound rather than a measurement.`
