@@ -26,13 +26,15 @@ const voided = new Set(['entered-in-error', 'cancelled'])
 /**
  * The prior measurements of `observation`'s nodule, newest first, read from `pool`. Only
  * Observations whose subject is `patientRef` are used (a prior of another patient ends the
- * chain); a withdrawn one is skipped; at most `maxDepth` are followed.
+ * chain); a withdrawn one is skipped; at most `maxDepth` are followed. A prior is dated by its own
+ * effective[x], else by `studyDateOf` (its study's start, known to the caller), else by `issued`.
  */
 export function priorChain(
   observation: Observation,
   pool: ReadonlyMap<string, Observation>,
   patientRef: string | undefined,
-  maxDepth: number = MAX_PRIOR_DEPTH
+  maxDepth: number = MAX_PRIOR_DEPTH,
+  studyDateOf?: (prior: Observation) => string | undefined
 ): PriorMeasurement[] {
   const chain: PriorMeasurement[] = []
   const seen = new Set<string>(observation.id ? [`Observation/${observation.id}`] : [])
@@ -48,9 +50,12 @@ export function priorChain(
     if (voided.has(prior.status)) continue
     const finding = readFinding(prior)
     if (!finding.nodule) continue
+    // The contract dates a prior by its own effective[x], else by its study's start.
+    const own = prior.effectiveDateTime ?? prior.effectivePeriod?.start ?? prior.effectiveInstant
+    const date = own ?? studyDateOf?.(prior) ?? finding.effective
     chain.push({
       observationRef: ref,
-      ...(finding.effective && { date: finding.effective }),
+      ...(date && { date }),
       nodule: finding.nodule,
       ...(finding.assertedLungRads && { assertedLungRads: finding.assertedLungRads }),
     })

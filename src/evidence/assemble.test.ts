@@ -163,6 +163,51 @@ describe('assembleEvidence', () => {
     expect(ev.studies[1]!.endpoint).toBeUndefined()
   })
 
+  // Audit: a prior finding Observation dated only by its study (the contract: "its own
+  // effectiveDateTime or its study's started") was undated, so the older, dated prior was taken as
+  // the nearest: its category 3 stepped a stable 7 mm nodule down to 2 (12-month LDCT), where the
+  // nearest prior's 4A gives 3 (6-month LDCT).
+  it.each(['study', 'report'] as const)(
+    'a prior dated only by its %s is dated, so the nearest prior decides stepped management',
+    (by) => {
+      const nearer = nodule({ id: 'p1', studyId: 'study-p1', mean: 7, lungRads: '4A' })
+      nearer.derivedFrom = [...nearer.derivedFrom!, { reference: 'Observation/p2' }]
+      const older = {
+        ...nodule({ id: 'p2', studyId: 'study-p2', mean: 7, lungRads: '3' }),
+        effectiveDateTime: '2025-03-10',
+      }
+      const current = nodule({ mean: 7, change: 'stable' })
+      current.derivedFrom = [...current.derivedFrom!, { reference: 'Observation/p1' }]
+      const priorStudy = study({ id: 'study-p1', started: '2025-12-12T09:00:00Z' })
+      const ev = evidence(
+        by === 'study'
+          ? {
+              studies: [study(), priorStudy],
+              reports: [report()],
+              observations: [current, nearer, older],
+            }
+          : {
+              reports: [
+                report(),
+                {
+                  ...report({ id: 'dr-p1', studyId: 'study-p1', results: ['Observation/p1'] }),
+                  effectiveDateTime: '2025-12-12',
+                },
+              ],
+              observations: [current, nearer, older],
+            },
+        undefined,
+        { studyId: 'study-1' }
+      )
+      const [finding] = ev.studies[0]!.findings
+      expect(finding!.priors?.map((p) => p.date?.slice(0, 10))).toEqual([
+        '2025-12-12',
+        '2025-03-10',
+      ])
+      expect(ev.studies[0]!.assessments[0]).toMatchObject({ category: '3' })
+    }
+  )
+
   it('has no undefined-valued keys (nothing to leak into a card)', () => {
     const ev = evidence({ patient: undefined, studies: [study()], endpoints: [] })
     const s = ev.studies[0]!

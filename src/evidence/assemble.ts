@@ -12,6 +12,7 @@ import {
   defaultClinicalConfig,
   fleischnerScope,
   isScreeningStudy,
+  MAX_PRIOR_DEPTH,
   multipleNoduleCount,
   priorChain,
   readFindings,
@@ -20,9 +21,9 @@ import {
   type ScopeFinding,
 } from '../clinical/index'
 import type { Finding } from '../clinical/types'
-import { keyOf } from '../fhir/reference'
+import { keyOf, refKey } from '../fhir/reference'
 import { datePart, studyInstanceUid } from '../fhir/datatypes'
-import type { Selection, StudySelection } from './select'
+import { observationStudyRefs, type Selection, type StudySelection } from './select'
 import type { EvidenceScope, PatientEvidence, StudyEvidence } from './types'
 
 /** Order statuses that can still happen: what a new follow-up could duplicate. */
@@ -52,6 +53,7 @@ export function assembleEvidence(
       })
     ),
     patientRef: `Patient/${scope.patientId}`,
+    priorStudyDate: priorStudyDates(own),
   }
   const studies = selection.studies.map((s) => assembleStudy(s, scope, patientFacts, config))
   studies.sort((a, b) => (b.studyDate ?? '').localeCompare(a.studyDate ?? ''))
@@ -72,6 +74,47 @@ interface PatientFacts {
   excluded?: ScopeFinding
   pool: ReadonlyMap<string, Observation>
   patientRef: string
+  /** The start of a prior finding's study, for priors with no date of their own. */
+  priorStudyDate: (prior: Observation) => string | undefined
+}
+
+/**
+ * The date of a prior finding's study (the contract dates a prior by "its own effectiveDateTime or
+ * its study's started"): the ImagingStudy it names, when the patient's studies include it, else
+ * the report that lists it (its effective date, or its study's start). Built on first use: most
+ * calls have no prior without a date of its own.
+ */
+function priorStudyDates(own: Selection['own']): (prior: Observation) => string | undefined {
+  let byKey: Map<string, string> | undefined
+  const index = () => {
+    const started = new Map<string, string>()
+    for (const s of own.studies) {
+      const key = keyOf(s)
+      if (key && s.started) started.set(key, s.started)
+    }
+    const dates = new Map(started)
+    for (const r of own.reports) {
+      const date =
+        r.effectiveDateTime ??
+        r.effectivePeriod?.start ??
+        (r.imagingStudy ?? [])
+          .map((ref) => started.get(refKey(ref, 'ImagingStudy') ?? ''))
+          .find(Boolean)
+      if (!date) continue
+      for (const result of r.result ?? []) {
+        const key = refKey(result, 'Observation')
+        if (key && !dates.has(key)) dates.set(key, date)
+      }
+    }
+    return dates
+  }
+  return (prior) => {
+    byKey ??= index()
+    const fromStudy = observationStudyRefs(prior)
+      .map((ref) => byKey!.get(ref))
+      .find(Boolean)
+    return fromStudy ?? (prior.id ? byKey.get(`Observation/${prior.id}`) : undefined)
+  }
 }
 
 function assembleStudy(
@@ -137,7 +180,13 @@ function assembleStudy(
 function withPriors(finding: Finding, patient: PatientFacts): Finding {
   const observation = patient.pool.get(finding.observationRef)
   if (!finding.nodule || !observation) return finding
-  const priors = priorChain(observation, patient.pool, patient.patientRef)
+  const priors = priorChain(
+    observation,
+    patient.pool,
+    patient.patientRef,
+    MAX_PRIOR_DEPTH,
+    patient.priorStudyDate
+  )
   return priors.length > 0 ? { ...finding, priors } : finding
 }
 
