@@ -252,6 +252,19 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
     expect(createdOrder(issued)?.reasonReference).toEqual([{ reference: 'DiagnosticReport/dr-1' }])
   })
 
+  // Audit: the AI's "Lung-RADS 4" was dropped and the computed 2 stood, without a word of it.
+  it('the AI says a bare "Lung-RADS 4" of a 4 mm nodule: 4A, and the card says why', async () => {
+    const obs = nodule({ mean: 4 })
+    obs.component!.push({
+      code: { coding: [{ system: 'http://radlex.org', code: 'RID50134' }] },
+      valueString: 'Lung-RADS 4',
+    })
+    const { card } = await oneCard({ reports: [report()], observations: [obs] })
+    expect(card.summary).toContain('Lung-RADS 4A')
+    expect(card.indicator).toBe('warning')
+    expect(card.detail).toContain('has no A, B or X: read as 4A, the lowest category 4')
+  })
+
   // Audit: the given mean (7.2 mm) was used over axes of 10 × 8 mm (average 9.0): 3, not 4A.
   it('a given mean smaller than the axes’ average: the average is used (4A), and the card says why', async () => {
     const { card } = await oneCard({

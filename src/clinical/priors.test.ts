@@ -33,6 +33,25 @@ const obs = (
 const pool = (...list: Observation[]) => new Map(list.map((o) => [`Observation/${o.id}`, o]))
 
 describe('priorChain', () => {
+  // Audit: a prior's bare "4" is read as 4A for its own exam, but is no prior category: stepped
+  // management (4A stable → 3) would step down a nodule that was 4B.
+  it('does not carry a bare category 4 of a prior as its category', () => {
+    const bare = obs('o1', '2025-12-01', 9)
+    bare.component!.push({
+      code: { coding: [{ system: 'http://radlex.org', code: 'RID50134' }] },
+      valueString: 'Lung-RADS 4',
+    })
+    const coded = obs('o2', '2025-12-01', 9)
+    coded.component!.push({
+      code: { coding: [{ system: 'http://radlex.org', code: 'RID50134' }] },
+      valueString: 'Lung-RADS 4A',
+    })
+    const [fromBare] = priorChain(obs('c', '2026-03-01', 9, 'o1'), pool(bare), 'Patient/p1')
+    expect(fromBare?.assertedLungRads).toBeUndefined()
+    const [fromCoded] = priorChain(obs('c', '2026-03-01', 9, 'o2'), pool(coded), 'Patient/p1')
+    expect(fromCoded?.assertedLungRads).toBe('4A')
+  })
+
   it('follows the chain newest first', () => {
     const chain = priorChain(
       obs('c', '2026-01-01', 7, 'b'),

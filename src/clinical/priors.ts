@@ -57,7 +57,9 @@ export function priorChain(
       observationRef: ref,
       ...(date && { date }),
       nodule: finding.nodule,
-      ...(finding.assertedLungRads && { assertedLungRads: finding.assertedLungRads }),
+      // A bare "4" read as 4A could step a stable nodule down (4A stable → 3) when it was 4B.
+      ...(finding.assertedLungRads &&
+        !finding.assertedLungRadsBareFour && { assertedLungRads: finding.assertedLungRads }),
     })
   }
   return chain

@@ -443,6 +443,38 @@ describe('readFindings: asserted Lung-RADS', () => {
   })
 })
 
+// Audit: "Lung-RADS 4" (no A, B or X) was dropped, so a computed 2 stood with no word of the AI's 4.
+describe('readFindings: a bare category 4', () => {
+  const withText = (valueString: string) =>
+    readOne(
+      observation('o', {
+        component: [{ code: { coding: [{ system: RADLEX, code: 'RID50134' }] }, valueString }],
+      })
+    )
+
+  it.each(['Lung-RADS 4', 'category 4', '4', 'Lung-RADS 4 (was 3)'])(
+    'reads "%s" as 4A, the lowest category 4, and says why',
+    (text) => {
+      const finding = withText(text)
+      expect(finding.assertedLungRads).toBe('4A')
+      expect(finding.assertedLungRadsBareFour).toBe(true)
+      expect(finding.notes).toEqual([
+        `The AI's Lung-RADS category "${text}" has no A, B or X: read as 4A, the lowest category 4 (the safer reading); check the images.`,
+      ])
+    }
+  )
+
+  it.each([
+    ['4B (previously 4)', '4B'],
+    ['Lung-RADS 2022', undefined],
+    ['3 (was 4)', '3'],
+  ])('"%s" is %s, not a bare 4', (text, category) => {
+    const finding = withText(text)
+    expect(finding.assertedLungRads).toBe(category)
+    expect(finding.assertedLungRadsBareFour).toBeUndefined()
+  })
+})
+
 describe('readFindings: tolerance', () => {
   it('tolerates empty codings and missing displays', () => {
     const obs = observation('o', {

@@ -32,25 +32,41 @@ const atypicalCystCode = ['urn:imaging-cds:finding', 'atypical-lung-cyst'] as co
  * the rest, the first is taken.
  */
 export function parseLungRadsCategory(text: string | undefined): LungRadsCategory | undefined {
-  const current = (text ?? '')
-    .toUpperCase()
-    .replace(/\((?:[^()]*\b(?:PREVIOUS(?:LY)?|PRIOR|WAS|FORMERLY|BEFORE)\b[^()]*)\)/g, ' ')
-    .replace(/\b(?:PREVIOUS(?:LY)?|PRIOR|WAS|FORMERLY)\b.*$/, ' ')
-  const tokens = current.split(/[\s:,;()]+/)
-  for (const token of tokens) {
+  for (const token of currentCategoryTokens(text)) {
     const match = token.match(/^(?:CATEGORY|CAT\.?)?([0-3]|4[ABX])S?$/)
     if (match) return match[1] as LungRadsCategory
   }
   return undefined
 }
 
-function readLungRads(entry: IndexedComponent | undefined): LungRadsCategory | undefined {
+/** The words of a category text, earlier categories named as such ("was 4A") left out. */
+function currentCategoryTokens(text: string | undefined): string[] {
+  const current = (text ?? '')
+    .toUpperCase()
+    .replace(/\((?:[^()]*\b(?:PREVIOUS(?:LY)?|PRIOR|WAS|FORMERLY|BEFORE)\b[^()]*)\)/g, ' ')
+    .replace(/\b(?:PREVIOUS(?:LY)?|PRIOR|WAS|FORMERLY)\b.*$/, ' ')
+  return current.split(/[\s:,;()]+/)
+}
+
+/** True when a text names a bare category 4 ("Lung-RADS 4", "category 4"), without A, B or X. */
+const namesBareFour = (text: string | undefined) =>
+  currentCategoryTokens(text).some((token) => /^(?:CATEGORY|CAT\.?)?4S?$/.test(token))
+
+/**
+ * The AI's Lung-RADS category. A bare "4" (no A, B or X) is not a v2022 category, but it says the
+ * AI found the nodule suspicious: it is read as 4A, the lowest category 4, with a note (the safer
+ * reading; docs/clinical-rules.md, "A bare category 4").
+ */
+function readLungRads(
+  entry: IndexedComponent | undefined,
+  notes: string[]
+): { category: LungRadsCategory; bareFour?: true } | undefined {
   if (!entry) return undefined
   const { component, values: codings } = entry
   const coded = Object.entries(lungRadsFromRadlex).find(([code]) =>
     codings.some((c) => codingIs(c, codeSystem.radlex, code))
   )
-  if (coded) return coded[1]
+  if (coded) return { category: coded[1] }
   const texts = [
     ...codings.flatMap((c) => [c.code, c.display]),
     component.valueCodeableConcept?.text,
@@ -58,9 +74,14 @@ function readLungRads(entry: IndexedComponent | undefined): LungRadsCategory | u
   ]
   for (const text of texts) {
     const category = parseLungRadsCategory(text)
-    if (category) return category
+    if (category) return { category }
   }
-  return undefined
+  const bare = texts.find(namesBareFour)
+  if (!bare) return undefined
+  notes.push(
+    `The AI's Lung-RADS category "${quoted(bare)}" has no A, B or X: read as 4A, the lowest category 4 (the safer reading); check the images.`
+  )
+  return { category: '4A', bareFour: true }
 }
 
 function readKeyImage(components: readonly IndexedComponent[]): KeyImage | undefined {
@@ -138,7 +159,7 @@ export function readFinding(observation: Observation, report?: DiagnosticReport)
     facts && !facts.cyst && anyCodingIs(codes, [atypicalCystCode])
       ? { ...facts, cyst: { types: [] } }
       : facts
-  const assertedLungRads = readLungRads(componentWith(components, componentCode.lungRads))
+  const asserted = readLungRads(componentWith(components, componentCode.lungRads), notes)
   const keyImage = readKeyImage(components)
   const location = readLocation(observation, components)
   const effective =
@@ -160,7 +181,8 @@ export function readFinding(observation: Observation, report?: DiagnosticReport)
     status: observation.status,
     ...(location && { location }),
     ...(nodule && { nodule }),
-    ...(assertedLungRads && { assertedLungRads }),
+    ...(asserted && { assertedLungRads: asserted.category }),
+    ...(asserted?.bareFour && { assertedLungRadsBareFour: true }),
     ...(confidence !== undefined && { confidence }),
     ...(keyImage && { keyImage }),
     model,

@@ -119,6 +119,11 @@ export interface Finding {
   location?: string
   nodule?: NoduleFacts
   assertedLungRads?: LungRadsCategory
+  /**
+   * The AI said a bare category "4", read as 4A: enough to raise this exam, not to step a later
+   * exam down as "4A at the prior exam" (it may have been 4B).
+   */
+  assertedLungRadsBareFour?: true
   /** AI confidence for this finding, 0..1 (from the DCM 111012 component, else the report). */
   confidence?: number
   keyImage?: KeyImage
