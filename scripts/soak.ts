@@ -151,6 +151,7 @@ async function main(): Promise<number> {
     // The shared stores an operator runs several instances with, when given: feedback in
     // PostgreSQL, the JWT replay store in Redis. SQLite and memory otherwise.
     CDS_FEEDBACK_DB: process.env.CDS_FEEDBACK_DB || join(dir, 'feedback.sqlite'),
+    CDS_FEEDBACK_OUTBOX: join(dir, 'feedback-outbox.sqlite'),
     ...(process.env.CDS_REPLAY_STORE ? { CDS_REPLAY_STORE: process.env.CDS_REPLAY_STORE } : {}),
     // One signed client sends all the load: the per-client feedback limit would answer 429.
     CDS_FEEDBACK_RATE_LIMIT: '0',

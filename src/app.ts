@@ -54,6 +54,11 @@ export interface AppDeps {
    * its dependency answers. `/readyz` runs them all.
    */
   readiness?: Record<string, () => Promise<boolean>>
+  /**
+   * Counts `/readyz` shows beside the checks, by name (`feedbackOutbox`: what the PostgreSQL
+   * feedback store's outbox holds); they do not decide readiness.
+   */
+  readinessDetails?: Record<string, () => Record<string, number>>
   /** The discovery document, validated at start like discovery.json (its default). */
   discovery?: unknown
 }
@@ -211,7 +216,10 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
     const states = await Promise.all(names.map((name) => readiness[name]!().catch(() => false)))
     const checks = Object.fromEntries(names.map((name, i) => [name, states[i] ? 'ok' : 'down']))
     const ready = states.every(Boolean)
-    return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503)
+    const details = Object.fromEntries(
+      Object.entries(deps.readinessDetails ?? {}).map(([name, counts]) => [name, counts()])
+    )
+    return c.json({ status: ready ? 'ready' : 'not ready', checks, ...details }, ready ? 200 : 503)
   })
 
   app.use(

@@ -7,7 +7,9 @@
  * Feedback is kept in SQLite at CDS_FEEDBACK_DB (default `data/feedback.sqlite` under the working
  * directory), so outcomes survive restarts; `CDS_FEEDBACK_DB=:memory:` keeps them in memory only,
  * and says so at start-up; `CDS_FEEDBACK_DB=postgres://...` keeps them in PostgreSQL, shared by
- * every instance (migrations at start, /readyz checks it). Read either with
+ * every instance (migrations at start, /readyz checks it), with a local outbox on disk at
+ * CDS_FEEDBACK_OUTBOX (default `data/feedback-outbox.sqlite`, one per instance) that keeps the
+ * feedback answered 200 while PostgreSQL is unreachable. Read either store with
  * `npm run feedback:report`.
  *
  * Node-only settings, read here (docs/operations.md): CDS_REPLAY_STORE (`memory`, the default, or
@@ -35,6 +37,11 @@ import { createRedisReplayStore } from './node/replay-redis'
 import { redactUrl } from './log/redact-url'
 import { connectRedis } from './node/redis'
 import { isPostgresUrl, openPostgresFeedbackSink } from './node/feedback-postgres'
+import {
+  DEFAULT_FEEDBACK_OUTBOX,
+  openFeedbackOutbox,
+  type FeedbackOutbox,
+} from './node/feedback-outbox'
 import type { FeedbackSink } from './feedback'
 import { createRedisRateLimiter } from './node/rate-limit-redis'
 import { createMemoryRateLimiter, type RateLimiter } from './feedback/rate-limit'
@@ -88,6 +95,13 @@ const nodeEnvSchema = z.object({
   CDS_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   CDS_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   CDS_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // The PostgreSQL store's outbox (used only with CDS_FEEDBACK_DB=postgres://...): a file, since
+  // it is what keeps feedback answered 200 through a crash while PostgreSQL is unreachable.
+  CDS_FEEDBACK_OUTBOX: z
+    .string()
+    .trim()
+    .refine((path) => path !== ':memory:', 'must be a file path: the outbox must outlive a crash')
+    .default(DEFAULT_FEEDBACK_OUTBOX),
 })
 
 export type NodeOptions = z.infer<typeof nodeEnvSchema>
@@ -134,6 +148,7 @@ export function nodeRuntimeFromEnv(
   const options = nodeOptionsFromEnv(env)
   const closers: (() => void | Promise<void>)[] = []
   const readiness: Record<string, () => Promise<boolean>> = {}
+  const readinessDetails: Record<string, () => Record<string, number>> = {}
   const metrics =
     options.CDS_METRICS_PORT !== undefined || options.CDS_METRICS_TOKEN
       ? createMetrics()
@@ -144,7 +159,16 @@ export function nodeRuntimeFromEnv(
   let prepare = async () => {}
   const feedbackDb = env.CDS_FEEDBACK_DB?.trim() ?? ''
   if (isPostgresUrl(feedbackDb)) {
+    let outbox: FeedbackOutbox
+    try {
+      outbox = openFeedbackOutbox(options.CDS_FEEDBACK_OUTBOX)
+    } catch (err) {
+      throw new ConfigError(
+        `Invalid configuration:\n  CDS_FEEDBACK_OUTBOX: cannot open ${options.CDS_FEEDBACK_OUTBOX} (${(err as Error).message})`
+      )
+    }
     const postgres = openPostgresFeedbackSink(feedbackDb, logger, {
+      outbox,
       ...(observer
         ? { onSettled: (service, outcome, count) => observer.feedback(service, outcome, count) }
         : {}),
@@ -152,12 +176,22 @@ export function nodeRuntimeFromEnv(
     feedbackSink = postgres
     closers.push(() => postgres.close())
     readiness.postgres = () => postgres.ping()
+    readinessDetails.feedbackOutbox = () => postgres.held()
     metrics?.gauge(
       'cds_feedback_pending',
-      'Feedback outcomes answered but not yet in PostgreSQL (unreachable; retried)',
+      'Feedback outcomes answered 200 but not yet in PostgreSQL: held in the local outbox on disk while PostgreSQL is unreachable, written when it answers',
       () => postgres.pending()
     )
-    logger.info('startup.feedback_store', { store: 'postgres', url: postgres.where })
+    metrics?.gauge(
+      'cds_feedback_outbox_cards',
+      'Issued cards held in the local outbox on disk while PostgreSQL is unreachable',
+      () => postgres.held().cards
+    )
+    logger.info('startup.feedback_store', {
+      store: 'postgres',
+      url: postgres.where,
+      outbox: outbox.path,
+    })
     // Migrations at start; when PostgreSQL is down the service starts anyway (hooks never need
     // it) and the feedback queue applies them once it answers.
     prepare = () =>
@@ -219,6 +253,7 @@ export function nodeRuntimeFromEnv(
       feedbackRateLimiter,
       replayStore,
       readiness,
+      readinessDetails,
       ...(observer ? { observer } : {}),
     },
     ...(metrics

@@ -12,7 +12,7 @@ import { openSqliteFeedbackSink } from '../src/node/feedback-sqlite'
 import { silentLogger } from '../src/log'
 import { openPostgresFeedbackSink } from '../src/node/feedback-postgres'
 import { listening, runService, serverUrl, stopService } from './support/service-process'
-import { dropSchemas, freshDatabase } from './support/postgres'
+import { dropSchemas, freshDatabase, scratchOutbox } from './support/postgres'
 
 const dir = mkdtempSync(join(tmpdir(), 'imaging-cds-crash-'))
 const postgresUrl = serverUrl('CDS_TEST_POSTGRES_URL')
@@ -49,7 +49,7 @@ const stores = [
             return {
               db,
               stored: async () => {
-                const sink = openPostgresFeedbackSink(db, silentLogger)
+                const sink = openPostgresFeedbackSink(db, silentLogger, { outbox: scratchOutbox() })
                 try {
                   return (await sink.outcomes()).map((o) => o.outcomeTimestamp)
                 } finally {
@@ -66,7 +66,12 @@ const stores = [
 describe('SIGKILL under feedback load', () => {
   it.each(stores)('keeps every outcome answered 200 ($name)', async ({ open }) => {
     const { db, stored: readStored } = await open()
-    const proc = runService({ PORT: '0', CDS_DEV_MODE: '1', CDS_FEEDBACK_DB: db })
+    const proc = runService({
+      PORT: '0',
+      CDS_DEV_MODE: '1',
+      CDS_FEEDBACK_DB: db,
+      CDS_FEEDBACK_OUTBOX: join(dir, 'outbox.sqlite'),
+    })
     const url = await listening(proc)
     // A card the service really issued, so the outcomes are about a known card.
     const hook = await fetch(`${url}/cds-services/imaging-ai-findings`, {

@@ -14,7 +14,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createHarness, type Harness } from './support/harness'
-import { dropSchemas, freshDatabase } from './support/postgres'
+import { dropSchemas, freshDatabase, outboxPath, scratchOutbox } from './support/postgres'
 import {
   listening,
   runService,
@@ -30,6 +30,7 @@ import {
   type PostgresFeedbackSink,
 } from '../src/node/feedback-postgres'
 import type { FeedbackItem } from '../src/feedback'
+import type { FeedbackOutbox } from '../src/node/feedback-outbox'
 import type { CardMeta } from '../src/cards/types'
 
 const url = serverUrl('CDS_TEST_POSTGRES_URL')
@@ -46,7 +47,11 @@ afterAll(async () => {
 })
 
 const open = (to: string, logger: Logger = silentLogger, options = {}) => {
-  const sink = openPostgresFeedbackSink(to, logger, { maxRetryMs: 200, ...options })
+  const sink = openPostgresFeedbackSink(to, logger, {
+    outbox: scratchOutbox(),
+    maxRetryMs: 200,
+    ...options,
+  })
   sinks.push(sink)
   return sink
 }
@@ -221,7 +226,7 @@ function relay(target: URL) {
  * A migrated store reached through a relay that can be cut; its log lines, and what it reported
  * as settled after the answer (`stored:1`, `failed:2`).
  */
-async function behindRelay(options: { maxPending?: number } = {}) {
+async function behindRelay(options: { maxPending?: number; outbox?: FeedbackOutbox } = {}) {
   const db = await freshDatabase(url!)
   const cut = relay(new URL(db))
   await cut.up()
@@ -232,7 +237,27 @@ async function behindRelay(options: { maxPending?: number } = {}) {
     onSettled: (_s: string, outcome: string, n: number) => n && settled.push(`${outcome}:${n}`),
   })
   await sink.migrate()
-  return { sink, cut, lines, settled }
+  return { db, sink, cut, lines, settled }
+}
+
+/** An outbox that fails as told (a full or broken disk), else passes through to a real one. */
+function faultyOutbox(fail: { append?: boolean; removeOnce?: boolean }): FeedbackOutbox {
+  const real = scratchOutbox()
+  return {
+    ...real,
+    append(entries) {
+      if (fail.append) throw Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' })
+      real.append(entries)
+    },
+    remove(ids) {
+      // A crash after PostgreSQL committed and before the rows left the outbox.
+      if (fail.removeOnce) {
+        fail.removeOnce = false
+        throw new Error('killed before the outbox was updated')
+      }
+      real.remove(ids)
+    },
+  }
 }
 
 describe.skipIf(!url)('while PostgreSQL is unreachable', () => {
@@ -273,7 +298,7 @@ describe.skipIf(!url)('while PostgreSQL is unreachable', () => {
     expect(await sink.outcomes()).toHaveLength(1)
   })
 
-  it('refuses with 503 once the pending queue is full, and counts what a stop leaves unwritten', async () => {
+  it('refuses with 503 and Retry-After once the outbox holds maxPending outcomes; a stop keeps them there', async () => {
     const { sink, cut, lines, settled } = await behindRelay({ maxPending: 2 })
     await cut.down()
     const h = await createHarness({}, { feedbackSink: sink })
@@ -281,10 +306,78 @@ describe.skipIf(!url)('while PostgreSQL is unreachable', () => {
     expect((await h.call(FEEDBACK, { feedback: two })).status).toBe(200)
     const full = await h.call(FEEDBACK, { feedback: [overridden(card(3).uuid)] })
     expect(full.status).toBe(503)
+    expect(full.headers.get('retry-after')).toBe('30')
     expect(await full.text()).toContain('retry later')
+    expect(sink.held()).toEqual({ outcomes: 2, cards: 0 })
     await sink.close()
-    expect(settled).toEqual(['failed:2'])
-    expect(lines.find((l) => l.includes('"feedback.lost_on_shutdown"'))).toContain('"outcomes":2')
+    expect(settled).toEqual([])
+    expect(lines.some((l) => l.includes('"feedback.lost_on_shutdown"'))).toBe(false)
+    expect(lines.find((l) => l.includes('"feedback.outbox_kept"'))).toContain('"outcomes":2')
+    await cut.up()
+  })
+})
+
+describe.skipIf(!url)('when neither PostgreSQL nor the outbox can take feedback', () => {
+  it('answers 503 with Retry-After, never 200; sent again once PostgreSQL is back, it is stored once', async () => {
+    const fail = { append: true }
+    const { sink, cut, lines } = await behindRelay({ outbox: faultyOutbox(fail) })
+    const h = await createHarness({}, { feedbackSink: sink })
+    await cut.down()
+    const res = await h.call(
+      FINDINGS,
+      JSON.parse(readFileSync('fixtures/requests/imaging-study-complete-prefetch.json', 'utf8'))
+    )
+    expect(res.status).toBe(200)
+    const uuid = ((await res.json()) as { cards: { uuid: string }[] }).cards[0]!.uuid
+    // The first call finds PostgreSQL down while waiting for it; the next knows it already.
+    for (let i = 0; i < 2; i++) {
+      const refused = await h.call(FEEDBACK, { feedback: [overridden(uuid)] })
+      expect(refused.status).toBe(503)
+      expect(refused.headers.get('retry-after')).toBe('30')
+      expect(await refused.json()).toMatchObject({ issue: [{ code: 'transient' }] })
+    }
+    expect(sink.pending()).toBe(0)
+    expect(lines.some((l) => l.includes('"feedback.outbox_failed"'))).toBe(true)
+
+    await cut.up()
+    // The card, kept in memory meanwhile, reaches PostgreSQL; the client's retry is then stored.
+    await until(async () => {
+      const again = await h.call(FEEDBACK, { feedback: [overridden(uuid)] })
+      return again.status === 200 && JSON.stringify(await again.json()) === '{}'
+    }, 'feedback taken once PostgreSQL is back')
+    expect(await sink.outcomes()).toHaveLength(1)
+  })
+})
+
+describe.skipIf(!url)('draining the outbox', () => {
+  it('is idempotent: a crash after PostgreSQL committed and before the outbox forgot stores nothing twice', async () => {
+    const fail = { removeOnce: true }
+    const { sink, cut, settled } = await behindRelay({ outbox: faultyOutbox(fail) })
+    await cut.down()
+    await sink.cardsIssued(SERVICE, CLIENT, [card(1), card(2)])
+    const items = [overridden(card(1).uuid), overridden(card(2).uuid)]
+    expect(await sink.record(SERVICE, CLIENT, items)).toMatchObject({ pending: 2 })
+    expect(sink.held()).toEqual({ outcomes: 2, cards: 2 })
+    await cut.up()
+    await until(() => sink.pending() === 0 && !fail.removeOnce, 'outbox drained twice')
+    expect(await sink.outcomes()).toHaveLength(2)
+    // The first pass stored them; the second found them already there.
+    expect(settled).toEqual(['stored:2', 'duplicate:2'])
+  })
+
+  it('at start: what a stopped instance left in its outbox is written by the next one', async () => {
+    const path = outboxPath()
+    const { db, sink, cut } = await behindRelay({ outbox: scratchOutbox(path) })
+    await cut.down()
+    await sink.cardsIssued(SERVICE, CLIENT, [card(1)])
+    expect(await sink.record(SERVICE, CLIENT, [overridden(card(1).uuid)])).toMatchObject({
+      pending: 1,
+    })
+    await sink.close()
+    const next = open(db, silentLogger, { outbox: scratchOutbox(path) })
+    expect(next.held()).toEqual({ outcomes: 1, cards: 1 })
+    await until(() => next.pending() === 0, 'outbox drained at start')
+    expect(await next.outcomes()).toMatchObject([{ card: card(1).uuid }])
     await cut.up()
   })
 })
@@ -308,7 +401,11 @@ describe.skipIf(!url)('two service processes on one PostgreSQL', () => {
       CDS_FEEDBACK_DB: withPassword.href,
       CDS_METRICS_TOKEN: 'metrics-token-0123456789',
     }
-    procs.push(runService(env), runService(env))
+    // One outbox per instance.
+    procs.push(
+      runService({ ...env, CDS_FEEDBACK_OUTBOX: outboxPath() }),
+      runService({ ...env, CDS_FEEDBACK_OUTBOX: outboxPath() })
+    )
     const [a, b] = await Promise.all(procs.map(listening))
     const post = (base: string, path: string, body: unknown) =>
       fetch(`${base}${path}`, {
@@ -340,6 +437,7 @@ describe.skipIf(!url)('two service processes on one PostgreSQL', () => {
       expect(await ready.json()).toEqual({
         status: 'ready',
         checks: { trustKeys: 'ok', postgres: 'ok' },
+        feedbackOutbox: { outcomes: 0, cards: 0 },
       })
     }
     expect(procs[0]!.output()).toContain('"startup.feedback_store","store":"postgres"')

@@ -6,21 +6,23 @@
  * stored once. Migrations are applied at start under an advisory lock (instances starting together
  * wait for each other) and recorded in `imaging_cds_migrations`.
  *
- * PostgreSQL being down never fails a hook and never silently drops feedback: cards issued and
- * outcomes received go through one ordered queue written in transactions. When a write fails, the
- * queue is kept and retried (backing off to every 10 s); outcomes of a call that could not be
- * written are answered 200 as pending (`pending()`, the `cds_feedback_pending` metric) and are
- * checked against their cards when written. What is refused or lost later is logged with counts and
- * reported through `onSettled`: refused when the card was not issued to the sender, failed when the
- * queue is full (the call is answered 503 instead) or when the process stops with outcomes still
- * pending (`feedback.lost_on_shutdown`). Free-text `userComment` is never stored.
+ * PostgreSQL being down never fails a hook, and an outcome answered 200 is never lost: cards
+ * issued and outcomes received go through one ordered queue written in transactions. When a write
+ * fails, the queue moves to the local outbox on disk (src/node/feedback-outbox.ts, one SQLite file
+ * per instance), and while PostgreSQL stays unreachable, or the outbox still holds older entries,
+ * new ones join the outbox in order; it is drained to PostgreSQL when it answers again (retried,
+ * backing off to every 10 s) and at start. Outcomes of a call that went to the outbox are answered
+ * 200 as pending (`pending()`, the `cds_feedback_pending` metric) and checked against their cards
+ * when written; when neither PostgreSQL nor the outbox can take them (the outbox cannot be written,
+ * or holds `maxPending` outcomes) the call is answered 503 with Retry-After. Rows leave the outbox
+ * only after PostgreSQL committed them, and a drain repeated after a crash stores nothing twice (the
+ * card uuid and the outcome key are UNIQUE). What is refused later is logged with counts and
+ * reported through `onSettled`. Free-text `userComment` is never stored.
  */
 import pg from 'pg'
 import {
   feedbackKey,
   logOutcome,
-  type FeedbackClient,
-  type FeedbackItem,
   type FeedbackRecord,
   type FeedbackSink,
   type RecordResult,
@@ -31,7 +33,6 @@ import {
   type FeedbackReport,
   type ReportOptions,
 } from '../feedback/report'
-import type { CardMeta } from '../cards/types'
 import {
   reportInput,
   toMeta,
@@ -44,6 +45,7 @@ import type { FeedbackOutcome } from '../observe'
 import type { Logger } from '../log'
 import { serviceUnavailable } from '../protocol/outcome'
 import { redactUrl } from '../log/redact-url'
+import type { FeedbackOutbox, OutboxEntry } from './feedback-outbox'
 
 /** True for a `CDS_FEEDBACK_DB` naming a PostgreSQL database. */
 export const isPostgresUrl = (value: string) => /^postgres(ql)?:\/\//i.test(value)
@@ -96,10 +98,20 @@ CREATE INDEX feedback_outcomes_time ON feedback_outcomes (outcome_timestamp);
 const MIGRATION_LOCK = 7_310_842_115
 
 export interface PostgresFeedbackSinkOptions {
-  /** Outcomes held while PostgreSQL is unreachable; beyond it a call is refused (503). */
+  /**
+   * Where cards and outcomes wait while PostgreSQL cannot take them (the sink closes it). Required:
+   * without it an outcome answered 200 could be lost.
+   */
+  outbox: FeedbackOutbox
+  /** Outcomes held in the outbox; beyond it a call is refused (503). Default 100 000. */
   maxPending?: number
-  /** Cards held while PostgreSQL is unreachable; beyond it the oldest are forgotten (logged). */
+  /**
+   * Cards held while PostgreSQL is unreachable (in the outbox; in memory when it fails, oldest
+   * forgotten first); beyond it new ones are not kept (logged). Default 500 000.
+   */
   maxPendingCards?: number
+  /** The 503's Retry-After, in seconds. Default 30. */
+  retryAfterSeconds?: number
   /** Longest wait for a connection or a statement, in ms. Default 2000. */
   timeoutMs?: number
   /** Longest pause between retries, in ms. Default 10 000. */
@@ -116,26 +128,26 @@ export interface PostgresFeedbackSink extends FeedbackSink {
   migrate(): Promise<void>
   /** True when PostgreSQL answers (for /readyz). */
   ping(): Promise<boolean>
-  /** Outcomes answered but not yet written. */
+  /** Outcomes answered 200 but not yet in PostgreSQL: those the outbox holds. */
   pending(): number
+  /** What the outbox holds: outcomes and cards waiting for PostgreSQL. */
+  held(): { outcomes: number; cards: number }
   report(options?: ReportOptions): Promise<FeedbackReport>
   /** Every stored outcome, oldest first (for inspection and tests). */
   outcomes(): Promise<StoredOutcome[]>
-  /** Writes what is pending (one last try), then closes the pool. */
+  /** Writes what is pending (one last try), keeps the rest in the outbox, closes both. */
   close(): Promise<void>
 }
 
-type Entry =
-  | { kind: 'cards'; serviceId: string; client: FeedbackClient; cards: CardMeta[]; at: Date }
-  | {
-      kind: 'outcomes'
-      serviceId: string
-      client: FeedbackClient
-      items: FeedbackItem[]
-      at: Date
-      /** Set while the call waits for its answer; cleared once it was answered as pending. */
-      answer?: (result: RecordResult | undefined) => void
-    }
+/** How a waiting call is answered: written, moved to the outbox (pending), or refused (503). */
+type Answer = RecordResult | 'pending' | Error
+
+/** A write in the queue: an outcomes entry carries its waiting call's answer until written. */
+type Entry = OutboxEntry & { answer?: (result: Answer) => void }
+type OutcomesEntry = Extract<OutboxEntry, { kind: 'outcomes' }>
+
+/** Entries written to PostgreSQL in one transaction. */
+const BATCH = 100
 
 /**
  * Opens a pool and returns at once; call `migrate()` at start (the Node entry does, and logs
@@ -144,12 +156,14 @@ type Entry =
 export function openPostgresFeedbackSink(
   url: string,
   logger: Logger,
-  options: PostgresFeedbackSinkOptions = {}
+  options: PostgresFeedbackSinkOptions
 ): PostgresFeedbackSink {
   const where = redactUrl(url)
+  const { outbox } = options
   const timeoutMs = options.timeoutMs ?? 2000
-  const maxPending = options.maxPending ?? 10_000
-  const maxPendingCards = options.maxPendingCards ?? 50_000
+  const maxPending = options.maxPending ?? 100_000
+  const maxPendingCards = options.maxPendingCards ?? 500_000
+  const retryAfterSeconds = options.retryAfterSeconds ?? 30
   const maxRetryMs = options.maxRetryMs ?? 10_000
   const now = options.now ?? (() => new Date())
   const onSettled = options.onSettled ?? (() => {})
@@ -172,28 +186,103 @@ export function openPostgresFeedbackSink(
   let healthy: boolean | undefined
   let closed = false
 
-  const pendingOutcomes = () =>
+  /** In the memory queue: outcomes of calls waiting for their answer, cards not yet written. */
+  const queuedOutcomes = () =>
     queue.reduce((n, e) => n + (e.kind === 'outcomes' ? e.items.length : 0), 0)
-  const pendingCards = () =>
-    queue.reduce((n, e) => n + (e.kind === 'cards' ? e.cards.length : 0), 0)
+  const queuedCards = () => queue.reduce((n, e) => n + (e.kind === 'cards' ? e.cards.length : 0), 0)
+  const outboxHolds = () => {
+    const held = outbox.held()
+    return held.outcomes + held.cards > 0
+  }
+  /** New entries join the outbox while PostgreSQL is known down or older ones wait there. */
+  const spilling = () => retryTimer !== undefined || outboxHolds()
+  const unavailable = () =>
+    serviceUnavailable('The feedback store is unavailable; retry later', retryAfterSeconds)
+  const errorName = (err: unknown) =>
+    (err as NodeJS.ErrnoException)?.code ?? (err as Error)?.name ?? 'Error'
+
+  const held = outbox.held()
+  if (held.outcomes + held.cards > 0)
+    logger.warn('feedback.outbox_draining', {
+      path: outbox.path,
+      ...held,
+      message: 'feedback kept in the outbox by an earlier run is written to PostgreSQL first',
+    })
 
   function setHealthy(ok: boolean, err?: unknown) {
     if (ok && healthy !== true) logger.info('feedback.postgres_connected', { url: where })
     if (!ok && healthy !== false)
       logger.error('feedback.postgres_unavailable', {
         url: where,
-        error: (err as NodeJS.ErrnoException)?.code ?? (err as Error)?.name,
-        pending: pendingOutcomes(),
-        message: 'feedback is held in memory and retried; hooks keep answering',
+        error: errorName(err),
+        outbox: outbox.path,
+        message: 'feedback is kept in the outbox on disk and retried; hooks keep answering',
       })
     healthy = ok
   }
 
+  /** Appends to the outbox (in order, all or none); false, logged, when it cannot be written. */
+  function toOutbox(entries: Entry[]): boolean {
+    try {
+      outbox.append(entries.map(({ answer: _answer, ...entry }) => entry as OutboxEntry))
+      return true
+    } catch (err) {
+      logger.error('feedback.outbox_failed', {
+        path: outbox.path,
+        error: errorName(err),
+        message: 'while PostgreSQL is unreachable too, feedback calls are answered 503',
+      })
+      return false
+    }
+  }
+
+  /**
+   * PostgreSQL failed: the memory queue moves to the outbox and its waiting calls are answered
+   * pending. When the outbox cannot take it either, they are answered 503 and their outcomes leave
+   * the queue (the client sends them again); cards stay in memory, retried.
+   */
+  function spillQueue() {
+    if (queue.length === 0) return
+    const waiting = queue.filter((e) => e.answer)
+    if (toOutbox(queue)) {
+      queue.length = 0
+      for (const entry of waiting) entry.answer!('pending')
+      return
+    }
+    for (const entry of waiting) {
+      queue.splice(queue.indexOf(entry), 1)
+      entry.answer!(unavailable())
+    }
+  }
+
+  /**
+   * Runs `work` in one transaction on a client of the pool. A connection dropped while the client
+   * is checked out is also reported as an `error` event, which must be heard (unheard, it would
+   * end the process); the statement in flight fails anyway. A client that failed is discarded.
+   */
+  async function transaction<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    const db = await pool.connect()
+    const dropped = () => {}
+    db.on('error', dropped)
+    let failed: Error | undefined
+    try {
+      await db.query('BEGIN')
+      const result = await work(db)
+      await db.query('COMMIT')
+      return result
+    } catch (err) {
+      failed = err as Error
+      await db.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      db.off('error', dropped)
+      db.release(failed)
+    }
+  }
+
   async function migrate(): Promise<void> {
     if (migrated) return
-    const client = await pool.connect()
-    try {
-      await client.query('BEGIN')
+    await transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
       await client.query(`CREATE TABLE IF NOT EXISTS imaging_cds_migrations (
         version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`)
@@ -210,17 +299,11 @@ export function openPostgresFeedbackSink(
         )
         logger.info('feedback.postgres_migrated', { version: migration.version })
       }
-      await client.query('COMMIT')
-      migrated = true
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {})
-      throw err
-    } finally {
-      client.release()
-    }
+    })
+    migrated = true
   }
 
-  async function writeCards(db: pg.PoolClient, entry: Extract<Entry, { kind: 'cards' }>) {
+  async function writeCards(db: pg.PoolClient, entry: Extract<OutboxEntry, { kind: 'cards' }>) {
     for (const meta of entry.cards) {
       await db.query(
         `INSERT INTO feedback_issued_cards (uuid, iss, tenant, service, finding_kind, category,
@@ -244,7 +327,7 @@ export function openPostgresFeedbackSink(
     }
   }
 
-  async function writeOutcomes(db: pg.PoolClient, entry: Extract<Entry, { kind: 'outcomes' }>) {
+  async function writeOutcomes(db: pg.PoolClient, entry: OutcomesEntry) {
     const stored: FeedbackRecord[] = []
     const notIssued: number[] = []
     for (const [index, item] of entry.items.entries()) {
@@ -293,42 +376,59 @@ export function openPostgresFeedbackSink(
     return { stored, notIssued }
   }
 
-  /** Writes the queue in order, one transaction per batch; on failure keeps it and retries. */
+  /** Writes `batch` in one transaction; what became of each outcomes entry. */
+  async function write(batch: Entry[]) {
+    const results: { entry: Entry; stored: FeedbackRecord[]; notIssued: number[] }[] = []
+    await migrate()
+    await transaction(async (db) => {
+      for (const entry of batch) {
+        if (entry.kind === 'cards') await writeCards(db, entry)
+        else results.push({ entry, ...(await writeOutcomes(db, entry)) })
+      }
+    })
+    return results
+  }
+
+  /**
+   * Writes the outbox, oldest first, then the memory queue, one transaction per batch; rows leave
+   * the outbox only once committed. On failure the queue moves to the outbox and a retry is set.
+   */
   async function flush(): Promise<void> {
-    while (queue.length > 0 && !closed) {
-      const batch = queue.slice(0, 100)
-      const results: { entry: Entry; stored: FeedbackRecord[]; notIssued: number[] }[] = []
+    while (!closed) {
+      let fromOutbox: { id: number; entry: OutboxEntry }[]
       try {
-        await migrate()
-        const db = await pool.connect()
-        try {
-          await db.query('BEGIN')
-          for (const entry of batch) {
-            if (entry.kind === 'cards') await writeCards(db, entry)
-            else results.push({ entry, ...(await writeOutcomes(db, entry)) })
-          }
-          await db.query('COMMIT')
-        } catch (err) {
-          await db.query('ROLLBACK').catch(() => {})
-          throw err
-        } finally {
-          db.release()
-        }
+        fromOutbox = outbox.oldest(BATCH)
+      } catch (err) {
+        logger.error('feedback.outbox_failed', { path: outbox.path, error: errorName(err) })
+        fromOutbox = []
+      }
+      const batch: Entry[] =
+        fromOutbox.length > 0 ? fromOutbox.map((row) => row.entry) : queue.slice(0, BATCH)
+      if (batch.length === 0) return
+      let results: Awaited<ReturnType<typeof write>>
+      try {
+        results = await write(batch)
       } catch (err) {
         setHealthy(false, err)
-        // Calls still waiting are answered now, as pending; their outcomes stay queued.
-        for (const entry of queue)
-          if (entry.kind === 'outcomes' && entry.answer) {
-            entry.answer(undefined)
-            delete entry.answer
-          }
+        spillQueue()
         scheduleRetry()
         return
       }
       setHealthy(true)
       retryMs = 250
-      // By identity: entries may have been appended (or old cards dropped) meanwhile.
-      for (const entry of batch) queue.splice(queue.indexOf(entry), 1)
+      let removed = true
+      if (fromOutbox.length > 0) {
+        try {
+          outbox.remove(fromOutbox.map((row) => row.id))
+        } catch (err) {
+          // Committed but still in the outbox: written again later, stored once all the same.
+          logger.error('feedback.outbox_failed', { path: outbox.path, error: errorName(err) })
+          removed = false
+        }
+      } else {
+        // By identity: entries may have been appended (or old cards dropped) meanwhile.
+        for (const entry of batch) queue.splice(queue.indexOf(entry), 1)
+      }
       // Logged after commit, so a logged outcome is a stored one.
       for (const { entry, stored, notIssued } of results) {
         if (entry.kind !== 'outcomes') continue
@@ -341,11 +441,12 @@ export function openPostgresFeedbackSink(
         if (entry.answer) entry.answer(result)
         else settleLate(entry, result)
       }
+      if (!removed) return scheduleRetry()
     }
   }
 
   /** Outcomes answered as pending, now written: counted and, when refused, logged. */
-  function settleLate(entry: Extract<Entry, { kind: 'outcomes' }>, result: RecordResult) {
+  function settleLate(entry: OutcomesEntry, result: RecordResult) {
     onSettled(entry.serviceId, 'stored', result.stored)
     onSettled(entry.serviceId, 'duplicate', result.duplicates)
     if (result.notIssued.length > 0) {
@@ -372,42 +473,61 @@ export function openPostgresFeedbackSink(
     if (retryTimer) return Promise.resolve() // waiting out a failure: the timer flushes
     flushing ??= flush().finally(() => {
       flushing = undefined
+      // Appended while the last pass was ending: write it now rather than with the next entry.
+      if (!closed && !retryTimer && (queue.length > 0 || outboxHolds())) void kick()
     })
     return flushing
   }
+
+  // Whatever an earlier run left in the outbox is written at start.
+  if (outboxHolds()) void kick()
 
   return {
     where,
     migrate,
     async cardsIssued(serviceId, client, cards) {
       if (cards.length === 0 || closed) return
-      queue.push({ kind: 'cards', serviceId, client, cards, at: now() })
-      // Bounded while PostgreSQL is down: the oldest cards go first (logged with a count).
-      let over = pendingCards() - maxPendingCards
+      const entry: Entry = { kind: 'cards', serviceId, client, cards, at: now() }
+      // Not awaited by anyone: a hook call never waits for the feedback store.
+      if (spilling()) {
+        if (outbox.held().cards + cards.length > maxPendingCards) {
+          logger.warn('feedback.cards_dropped', { cards: cards.length, reason: 'outbox full' })
+          return
+        }
+        if (toOutbox([entry])) return void kick()
+      }
+      queue.push(entry)
+      // Bounded in memory (the outbox failed too): the oldest cards go first (logged with a count).
+      let over = queuedCards() - maxPendingCards
       while (over > 0) {
         const index = queue.findIndex((e) => e.kind === 'cards')
         const dropped = queue.splice(index, 1)[0] as Extract<Entry, { kind: 'cards' }>
         over -= dropped.cards.length
         logger.warn('feedback.cards_dropped', { cards: dropped.cards.length })
       }
-      // Not awaited: a hook call never waits for the feedback store.
       void kick()
     },
     async record(serviceId, client, items) {
-      if (pendingOutcomes() + items.length > maxPending)
-        throw serviceUnavailable('The feedback store is unavailable; retry later')
-      const pending = { stored: 0, duplicates: 0, notIssued: [], pending: items.length }
-      // Known to be unreachable (waiting to retry): queued and answered at once as pending.
-      if (retryTimer) {
-        queue.push({ kind: 'outcomes', serviceId, client, items, at: now() })
-        return pending
+      if (closed) throw unavailable()
+      const entry: Entry = { kind: 'outcomes', serviceId, client, items, at: now() }
+      // PostgreSQL known down, or older entries still in the outbox: this call joins them there,
+      // answered as pending once it is on disk; 503 when it cannot be.
+      if (spilling()) {
+        if (outbox.held().outcomes + items.length > maxPending || !toOutbox([entry]))
+          throw unavailable()
+        void kick()
+        return { stored: 0, duplicates: 0, notIssued: [], pending: items.length }
       }
-      const answered = new Promise<RecordResult | undefined>((answer) => {
-        queue.push({ kind: 'outcomes', serviceId, client, items, at: now(), answer })
+      if (queuedOutcomes() + items.length > maxPending) throw unavailable()
+      const answered = new Promise<Answer>((answer) => {
+        queue.push({ ...entry, answer })
       })
       void kick()
-      // Not written (PostgreSQL unreachable): accepted as pending, checked when written.
-      return (await answered) ?? pending
+      const answer = await answered
+      if (answer instanceof Error) throw answer
+      return answer === 'pending'
+        ? { stored: 0, duplicates: 0, notIssued: [], pending: items.length }
+        : answer
     },
     async ping() {
       try {
@@ -417,7 +537,8 @@ export function openPostgresFeedbackSink(
         return false
       }
     },
-    pending: pendingOutcomes,
+    pending: () => outbox.held().outcomes,
+    held: () => outbox.held(),
     async report(reportOptions = {}) {
       return readPostgresReport(pool, reportOptions)
     },
@@ -430,16 +551,23 @@ export function openPostgresFeedbackSink(
       if (retryTimer) clearTimeout(retryTimer)
       retryTimer = undefined
       await (flushing ?? Promise.resolve())
-      // One last try for what is pending, then say what could not be written.
-      if (queue.length > 0) await flush()
+      // One last try, then what is left stays on disk for the next start.
+      if (queue.length > 0 || outboxHolds()) await flush()
+      if (retryTimer) clearTimeout(retryTimer)
+      retryTimer = undefined
       closed = true
-      const lost = pendingOutcomes()
-      if (lost > 0) {
-        logger.error('feedback.lost_on_shutdown', { outcomes: lost, url: where })
-        for (const entry of queue)
-          if (entry.kind === 'outcomes') onSettled(entry.serviceId, 'failed', entry.items.length)
-      }
+      spillQueue()
+      const lostCards = queuedCards()
+      if (lostCards > 0) logger.error('feedback.lost_on_shutdown', { cards: lostCards, url: where })
       queue.length = 0
+      const held = outbox.held()
+      if (held.outcomes + held.cards > 0)
+        logger.warn('feedback.outbox_kept', {
+          path: outbox.path,
+          ...held,
+          message: 'written to PostgreSQL when it answers, at the next start',
+        })
+      outbox.close()
       await pool.end()
     },
   }

@@ -434,15 +434,28 @@ export const MAX_FEEDBACK_COMMENT = 10_000
 export const MAX_ACCEPTED_SUGGESTIONS = 20
 
 const atMost = (max: number) => ({ message: `must be at most ${max} characters` })
-const feedbackId = nonEmpty.max(MAX_FEEDBACK_ID, atMost(MAX_FEEDBACK_ID))
-const reasonText = nonEmpty.max(MAX_FEEDBACK_REASON, atMost(MAX_FEEDBACK_REASON))
+// Ids and codes are matched and stored, never shown as free text: a control character in one is
+// junk (and a NUL is a value PostgreSQL refuses, which would stall the whole write).
+// eslint-disable-next-line no-control-regex
+const noControls = (value: string) => !/[\u0000-\u001f\u007f]/.test(value)
+const withoutControls = { message: 'must not contain control characters' }
+const feedbackId = nonEmpty
+  .max(MAX_FEEDBACK_ID, atMost(MAX_FEEDBACK_ID))
+  .refine(noControls, withoutControls)
+const reasonText = nonEmpty
+  .max(MAX_FEEDBACK_REASON, atMost(MAX_FEEDBACK_REASON))
+  .refine(noControls, withoutControls)
 
 export const OverrideReasonSchema = z
   .looseObject({
     // The sandbox drops `display` when it echoes the chosen reason (§3.7).
     reason: z
       .looseObject({
-        system: z.string().max(MAX_FEEDBACK_REASON, atMost(MAX_FEEDBACK_REASON)).pipe(uri),
+        system: z
+          .string()
+          .max(MAX_FEEDBACK_REASON, atMost(MAX_FEEDBACK_REASON))
+          .refine(noControls, withoutControls)
+          .pipe(uri),
         code: reasonText,
         display: reasonText.optional(),
       })
