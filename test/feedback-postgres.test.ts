@@ -452,3 +452,136 @@ describe.skipIf(!url)('two service processes on one PostgreSQL', () => {
     )
   })
 })
+
+describe.skipIf(!url)('a service process killed during a PostgreSQL outage', () => {
+  const procs: ServiceProcess[] = []
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => stopService(p)))
+  })
+  const TOKEN = 'metrics-token-0123456789'
+  type Outbox = { outcomes: number; cards: number }
+
+  /** Outcome time stamps in PostgreSQL, one per stored outcome (repeats kept). */
+  async function storedTimestamps(db: string): Promise<string[]> {
+    const client = new pg.Client({ connectionString: db })
+    await client.connect()
+    try {
+      const { rows } = await client.query<{ t: string }>(
+        `SELECT to_char(outcome_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS t
+         FROM feedback_outcomes`
+      )
+      return rows.map((r) => r.t)
+    } catch {
+      return [] // no tables yet
+    } finally {
+      await client.end()
+    }
+  }
+
+  async function issuedCards(db: string): Promise<string[]> {
+    const client = new pg.Client({ connectionString: db })
+    await client.connect()
+    try {
+      const { rows } = await client.query<{ uuid: string }>(
+        'SELECT uuid FROM feedback_issued_cards'
+      )
+      return rows.map((r) => r.uuid)
+    } catch {
+      return []
+    } finally {
+      await client.end()
+    }
+  }
+
+  const issue = async (base: string) => {
+    const res = await fetch(`${base}${FINDINGS}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: readFileSync('fixtures/requests/imaging-study-complete-prefetch.json'),
+    })
+    expect(res.status).toBe(200)
+    return ((await res.json()) as { cards: { uuid: string }[] }).cards[0]!.uuid
+  }
+
+  it('keeps every outcome answered 200 in the outbox through SIGKILL; once PostgreSQL is back each is stored once', async () => {
+    const db = await freshDatabase(url!)
+    const cut = relay(new URL(db))
+    await cut.up()
+    const env = {
+      PORT: '0',
+      CDS_DEV_MODE: '1',
+      CDS_FEEDBACK_DB: cut.via(db),
+      CDS_FEEDBACK_OUTBOX: outboxPath(),
+      CDS_FEEDBACK_RATE_LIMIT: '0',
+      CDS_METRICS_TOKEN: TOKEN,
+    }
+    const first = runService(env)
+    procs.push(first)
+    const base = await listening(first)
+    // One card issued while PostgreSQL answers (and written there), one during the outage (kept
+    // in the outbox with the outcomes about it).
+    const before = await issue(base)
+    await until(async () => (await issuedCards(db)).includes(before), 'card in PostgreSQL')
+    await cut.down()
+    const during = await issue(base)
+
+    // Concurrent clients until enough were answered, then SIGKILL (no drain, no close).
+    const answered: string[] = []
+    const other: number[] = []
+    let sent = 0
+    let killed = false
+    const client = async () => {
+      while (!killed) {
+        const n = sent++
+        const at = new Date(Date.UTC(2026, 10, 29) + n * 1000).toISOString().replace('.000', '')
+        try {
+          const res = await fetch(`${base}${FEEDBACK}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ feedback: [overridden(n % 2 ? before : during, at)] }),
+          })
+          if (res.status === 200 && JSON.stringify(await res.json()) === '{}') answered.push(at)
+          else other.push(res.status)
+        } catch {
+          // The connection died with the process: not answered, so nothing was promised.
+        }
+      }
+    }
+    const clients = Array.from({ length: 8 }, client)
+    await until(() => answered.length >= 100 || other.length > 0, '100 outcomes answered')
+    killed = true
+    await stopService(first, 'SIGKILL')
+    await Promise.all(clients)
+    expect(other).toEqual([])
+    expect(await storedTimestamps(db)).toEqual([])
+
+    // Restarted while PostgreSQL is still down: the outbox is read back and /readyz says what it holds.
+    const second = runService(env)
+    procs.push(second)
+    const base2 = await listening(second)
+    const ready = await fetch(`${base2}/readyz`)
+    expect(ready.status).toBe(503)
+    const held = (await ready.json()) as { checks: unknown; feedbackOutbox: Outbox }
+    expect(held.checks).toEqual({ postgres: 'down' })
+    expect(held.feedbackOutbox.outcomes).toBeGreaterThanOrEqual(answered.length)
+    expect(held.feedbackOutbox.cards).toBeGreaterThanOrEqual(1)
+    expect(second.output()).toContain('"feedback.outbox_draining"')
+
+    await cut.up()
+    await until(async () => {
+      const res = await fetch(`${base2}/readyz`)
+      const body = (await res.json()) as { feedbackOutbox: Outbox }
+      return res.status === 200 && body.feedbackOutbox.outcomes + body.feedbackOutbox.cards === 0
+    }, 'the outbox drained to PostgreSQL')
+    const stored = await storedTimestamps(db)
+    // Every outcome answered 200 is there, and nothing is there twice (some sent as the process
+    // died may be there too: written to the outbox, not yet answered).
+    expect(answered.filter((t) => !stored.includes(t))).toEqual([])
+    expect(new Set(stored).size).toBe(stored.length)
+    expect(stored.length).toBeLessThanOrEqual(sent)
+    const metrics = await fetch(`${base2}/metrics`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    })
+    expect(await metrics.text()).toContain('cds_feedback_pending 0')
+  })
+})

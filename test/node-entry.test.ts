@@ -11,6 +11,7 @@ import { startFhirServer, type FhirTestServer } from '../demo/fhir-server'
 import { imagingStudyCompleteRequest, loadFixtureResources } from '../fixtures'
 import { expectValidResponse } from './support/validate-responses'
 import { listening, runService } from './support/service-process'
+import { nodeOptionsFromEnv } from '../src/node'
 
 const run = runService
 
@@ -40,6 +41,18 @@ describe('configuration errors', () => {
     expect(code).toBe(1)
     expect(proc.output()).toMatch(/PORT: /)
     expect(proc.output()).toMatch(/OHIF_VIEWER_URL: /)
+  })
+})
+
+describe('the PostgreSQL feedback outbox setting', () => {
+  it('defaults to a file under the working directory and refuses :memory:', () => {
+    expect(nodeOptionsFromEnv({}).CDS_FEEDBACK_OUTBOX).toBe('data/feedback-outbox.sqlite')
+    expect(
+      nodeOptionsFromEnv({ CDS_FEEDBACK_OUTBOX: ' /var/lib/cds/outbox.sqlite ' })
+    ).toMatchObject({ CDS_FEEDBACK_OUTBOX: '/var/lib/cds/outbox.sqlite' })
+    expect(() => nodeOptionsFromEnv({ CDS_FEEDBACK_OUTBOX: ':memory:' })).toThrow(
+      /CDS_FEEDBACK_OUTBOX: must be a file path/
+    )
   })
 })
 

@@ -87,6 +87,29 @@ describe('receiveFeedback', () => {
     expect(counted).toEqual(['rejected:2', 'stored:1'])
   })
 
+  it('refuses card ids and reason codes with control characters (PostgreSQL refuses a NUL)', async () => {
+    const { sink, deps } = await setup()
+    const overridden = (uuid: string, code: string) => ({
+      card: uuid,
+      outcome: 'overridden',
+      outcomeTimestamp: AT,
+      overrideReason: { reason: { system: 'urn:imaging-cds:override-reason', code } },
+    })
+    const body = {
+      feedback: [
+        accepted(`${card(1).uuid}\u0000`),
+        overridden(card(1).uuid, 'disagree\u0000'),
+        overridden(card(2).uuid, 'disagree'),
+      ],
+    }
+    const answer = await receiveFeedback(SERVICE, body, CLIENT, deps)
+    expect(answer.refused?.map((r) => r.reason)).toEqual([
+      'feedback[0].card: must not contain control characters',
+      'feedback[1].overrideReason.reason.code: must not contain control characters',
+    ])
+    expect(sink.records().map((r) => r.card)).toEqual([card(2).uuid])
+  })
+
   it('another tenant of the same issuer cannot give feedback on the card: 400', async () => {
     const { deps } = await setup()
     const err = await refusal(

@@ -10,6 +10,7 @@
 import { badRequest, tooManyRequests } from '../protocol/outcome'
 import { listIssues } from '../protocol/request'
 import { checkFeedbackEntries, feedbackTooLarge, type RefusedFeedback } from '../protocol/validate'
+import type { FeedbackAnswer } from '../protocol/cds-schemas'
 import type { Logger } from '../log'
 import type { FeedbackOutcome } from '../observe'
 import type { FeedbackClient, FeedbackSink, RecordResult } from './index'
@@ -25,10 +26,9 @@ export interface ReceiveFeedbackDeps {
   onOutcome?: (outcome: FeedbackOutcome, count: number) => void
 }
 
-/** The answer's body: `{}` when every entry was taken, else the refused ones, in order. */
-export type FeedbackAnswer = { refused?: RefusedFeedback[] }
-
 /**
+ * @returns the answer's body (FeedbackAnswerSchema): `{}` when every entry was taken, else the
+ *   refused ones, in order
  * @param client - the verified sender (issuer and tenant); only cards issued to it take feedback
  * @throws CdsError 400 (too large, malformed, no valid entry), 429 (rate limited), or whatever
  *   the sink throws (503 when it can take nothing now)
