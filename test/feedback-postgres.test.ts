@@ -461,37 +461,26 @@ describe.skipIf(!url)('a service process killed during a PostgreSQL outage', () 
   const TOKEN = 'metrics-token-0123456789'
   type Outbox = { outcomes: number; cards: number }
 
-  /** Outcome time stamps in PostgreSQL, one per stored outcome (repeats kept). */
-  async function storedTimestamps(db: string): Promise<string[]> {
+  /** One column of a query's rows; none while the tables do not exist yet. */
+  async function column(db: string, sql: string): Promise<string[]> {
     const client = new pg.Client({ connectionString: db })
     await client.connect()
     try {
-      const { rows } = await client.query<{ t: string }>(
-        `SELECT to_char(outcome_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS t
-         FROM feedback_outcomes`
-      )
-      return rows.map((r) => r.t)
-    } catch {
-      return [] // no tables yet
-    } finally {
-      await client.end()
-    }
-  }
-
-  async function issuedCards(db: string): Promise<string[]> {
-    const client = new pg.Client({ connectionString: db })
-    await client.connect()
-    try {
-      const { rows } = await client.query<{ uuid: string }>(
-        'SELECT uuid FROM feedback_issued_cards'
-      )
-      return rows.map((r) => r.uuid)
+      return (await client.query<{ v: string }>(sql)).rows.map((r) => r.v)
     } catch {
       return []
     } finally {
       await client.end()
     }
   }
+  /** Outcome time stamps in PostgreSQL, one per stored outcome (repeats kept). */
+  const storedTimestamps = (db: string) =>
+    column(
+      db,
+      `SELECT to_char(outcome_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS v
+       FROM feedback_outcomes`
+    )
+  const issuedCards = (db: string) => column(db, 'SELECT uuid AS v FROM feedback_issued_cards')
 
   const issue = async (base: string) => {
     const res = await fetch(`${base}${FINDINGS}`, {

@@ -201,13 +201,15 @@ export function openPostgresFeedbackSink(
   const errorName = (err: unknown) =>
     (err as NodeJS.ErrnoException)?.code ?? (err as Error)?.name ?? 'Error'
 
-  const held = outbox.held()
-  if (held.outcomes + held.cards > 0)
-    logger.warn('feedback.outbox_draining', {
-      path: outbox.path,
-      ...held,
-      message: 'feedback kept in the outbox by an earlier run is written to PostgreSQL first',
-    })
+  /** Says what the outbox holds (as `event`), when it holds anything. */
+  function logHeld(event: string, message: string) {
+    const held = outbox.held()
+    if (held.outcomes + held.cards > 0) logger.warn(event, { path: outbox.path, ...held, message })
+  }
+  logHeld(
+    'feedback.outbox_draining',
+    'feedback kept in the outbox by an earlier run is written to PostgreSQL first'
+  )
 
   function setHealthy(ok: boolean, err?: unknown) {
     if (ok && healthy !== true) logger.info('feedback.postgres_connected', { url: where })
@@ -560,13 +562,7 @@ export function openPostgresFeedbackSink(
       const lostCards = queuedCards()
       if (lostCards > 0) logger.error('feedback.lost_on_shutdown', { cards: lostCards, url: where })
       queue.length = 0
-      const held = outbox.held()
-      if (held.outcomes + held.cards > 0)
-        logger.warn('feedback.outbox_kept', {
-          path: outbox.path,
-          ...held,
-          message: 'written to PostgreSQL when it answers, at the next start',
-        })
+      logHeld('feedback.outbox_kept', 'written to PostgreSQL when it answers, at the next start')
       outbox.close()
       await pool.end()
     },
