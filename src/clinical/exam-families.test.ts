@@ -167,6 +167,29 @@ describe('order coverage (issue 10 cases failed before)', () => {
     )
   })
 
+  // Audit: the window's edges are inclusive, and one day past either edge is early or late.
+  it.each([
+    ['a date: the first day of the window', ldct(3), '2026-05-17', true, undefined],
+    ['a date: the day before it', ldct(3), '2026-05-16', false, 'early'],
+    ['a date: the last day of the window', ldct(3), '2026-07-12', true, undefined],
+    ['a date: the day after it', ldct(3), '2026-07-13', false, 'late'],
+    ['a range: its start', ctRange(6, 12), '2026-09-14', true, undefined],
+    ['a range: the day before its start', ctRange(6, 12), '2026-09-13', false, 'early'],
+    ['a range: its end', ctRange(6, 12), '2027-03-14', true, undefined],
+    ['a range: the day after its end', ctRange(6, 12), '2027-03-15', false, 'late'],
+    ['now: the study date', ctNow, '2026-03-14', true, undefined],
+    ['now: 28 days after', ctNow, '2026-04-11', true, undefined],
+    ['now: 29 days after', ctNow, '2026-04-12', false, 'late'],
+  ] as const)('%s (%s %s)', (_, followUp, date, covers, because) => {
+    const family = followUp.order === 'ct-chest' ? 'diagnostic-chest-ct' : 'screening-ldct'
+    const coverage = orderCoverage(order({ family, date }), target(followUp))
+    expect(coverage.covers).toBe(covers)
+    expect('because' in coverage ? coverage.because : undefined).toBe(because)
+    // A later study dated the same day is judged the same way (after the study date).
+    if (date > '2026-03-14')
+      expect(studyCoverage({ family, date }, target(followUp)).covers).toBe(covers)
+  })
+
   it('an LDCT 12 months out does not cover a 4A 3-month LDCT: late by 9 months', () => {
     expect(orderCoverage(order({ date: '2027-03-14' }), target(ldct(3)))).toMatchObject({
       covers: false,
