@@ -453,6 +453,28 @@ describe('studyCards: the optional PET/CT beside the follow-up', () => {
       'Consider PET/CT (Fleischner 2017, solid component > 8 mm)'
     )
   })
+
+  // Audit: suspicious morphology is the row's other reason for PET/CT, biopsy or resection.
+  it('Fleischner part-solid with a 7 mm solid component and spiculation: PET/CT offered, and why', async () => {
+    const obs = nodule({ mean: 14, solid: 7, solidness: 'part-solid' })
+    obs.component!.push({
+      code: {
+        coding: [{ system: 'urn:imaging-cds:finding-qualifier', code: 'suspicious-feature' }],
+      },
+      valueCodeableConcept: {
+        coding: [{ system: 'urn:imaging-cds:finding-qualifier', code: 'spiculation' }],
+      },
+    })
+    const { card } = await oneCard({
+      studies: [study({ procedure: 'ct-chest' })],
+      reports: [report()],
+      observations: [obs],
+    })
+    expect(petOf(card)?.label).toBe(
+      'Consider PET/CT (Fleischner 2017, suspicious features: spiculation)'
+    )
+    expect(card.detail).toContain('read as the suspicious morphology')
+  })
 })
 
 describe('studyCards: incidental nodule (Fleischner 2017)', () => {

@@ -244,6 +244,37 @@ describe('fleischnerRow: risk, gaps and notes', () => {
     expect(result.notes).toContain('Solidness not given: assessed as a solid nodule.')
   })
 
+  // Audit: a spiculated part-solid nodule with a 7 mm solid component got no PET/CT option, though
+  // the row advises PET/CT, biopsy or resection for suspicious morphology.
+  it('part-solid, solid component 6–8 mm: suspicious features add the PET/CT option, and say why', () => {
+    const plain = fleischnerRow(
+      nodule({ solidness: 'part-solid', meanDiameterMm: 12, solidComponentMm: 7 }),
+      lowSingle
+    )
+    expect(plain.row?.id).toBe('part-solid-single-solid-6-plus')
+    expect(plain.additionalFollowUps).toEqual([])
+    const spiculated = fleischnerRow(
+      nodule({
+        solidness: 'part-solid',
+        meanDiameterMm: 12,
+        solidComponentMm: 7,
+        suspiciousFeatures: ['spiculation'],
+      }),
+      lowSingle
+    )
+    expect(spiculated.additionalFollowUps).toEqual([
+      {
+        order: 'pet-ct',
+        months: { from: 0 },
+        optional: true,
+        because: 'suspicious features: spiculation',
+      },
+    ])
+    expect(spiculated.notes.join(' ')).toContain(
+      'Suspicious features reported (spiculation): read as the suspicious morphology'
+    )
+  })
+
   // Audit: a 7 mm nodule with a 5 mm solid component and no solidness got the solid 6–8 mm row
   // (CT at 6–12 months); read as part-solid it is CT at 3–6 months.
   it.each<[Partial<NoduleFacts>, { multiple?: boolean; risk: SmokingRisk }, string, string]>([

@@ -307,7 +307,9 @@ function rowFor(
     notes.push('Smoking status unknown or not recorded: managed as high risk.')
   }
   // Part-solid, solid component ≥ 6 mm: PET/CT (or biopsy, resection) is for a solid component
-  // > 8 mm (or suspicious morphology or a growing solid component, which the AI does not report).
+  // > 8 mm, suspicious morphology, or a growing solid component (assess.ts handles growth). The
+  // AI's coded suspicious features (spiculation first among them) are read as suspicious
+  // morphology, the safer reading (docs/clinical-rules.md, "Fleischner 2017").
   const conditionMet =
     !row.additionalFollowUpsIf ||
     (solidComponentMm !== undefined &&
@@ -315,6 +317,16 @@ function rowFor(
         solidComponentMm,
         fleischnerSizeBands[row.additionalFollowUpsIf.solidComponent].bounds
       ))
-  const additionalFollowUps = conditionMet ? [...(row.additionalFollowUps ?? [])] : []
+  const features = nodule.suspiciousFeatures ?? []
+  const morphology = !conditionMet && row.additionalFollowUpsIf && features.length > 0
+  if (morphology)
+    notes.push(
+      `Suspicious features reported (${features.join(', ')}): read as the suspicious morphology for which Fleischner 2017 advises PET/CT, biopsy or resection.`
+    )
+  const additionalFollowUps = conditionMet
+    ? [...(row.additionalFollowUps ?? [])]
+    : morphology
+      ? [petCtOption(`suspicious features: ${features.join(', ')}`)]
+      : []
   return { row, ...sizes, highSuspicion: highSuspicion(row), additionalFollowUps, notes }
 }
