@@ -241,13 +241,21 @@ async function behindRelay(options: { maxPending?: number; outbox?: FeedbackOutb
 }
 
 /** An outbox that fails as told (a full or broken disk), else passes through to a real one. */
-function faultyOutbox(fail: { append?: boolean; removeOnce?: boolean }): FeedbackOutbox {
+function faultyOutbox(fail: {
+  append?: boolean
+  read?: boolean
+  removeOnce?: boolean
+}): FeedbackOutbox {
   const real = scratchOutbox()
   return {
     ...real,
     append(entries) {
       if (fail.append) throw Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' })
       real.append(entries)
+    },
+    oldest(limit) {
+      if (fail.read) throw Object.assign(new Error('I/O error'), { code: 'SQLITE_IOERR' })
+      return real.oldest(limit)
     },
     remove(ids) {
       // A crash after PostgreSQL committed and before the rows left the outbox.
@@ -363,6 +371,20 @@ describe.skipIf(!url)('draining the outbox', () => {
     expect(await sink.outcomes()).toHaveLength(2)
     // The first pass stored them; the second found them already there.
     expect(settled).toEqual(['stored:2', 'duplicate:2'])
+  })
+
+  it('an outbox that cannot be read for a while keeps no call waiting, and is drained once it can', async () => {
+    const fail = { read: true }
+    const { sink, settled } = await behindRelay({ outbox: faultyOutbox(fail) })
+    await sink.cardsIssued(SERVICE, CLIENT, [card(1)])
+    // PostgreSQL answers, but the outbox (read first) cannot be: the call is kept on disk, pending.
+    expect(await sink.record(SERVICE, CLIENT, [overridden(card(1).uuid)])).toMatchObject({
+      pending: 1,
+    })
+    fail.read = false
+    await until(() => sink.pending() === 0, 'outbox drained')
+    expect(settled).toEqual(['stored:1'])
+    expect(await sink.outcomes()).toHaveLength(1)
   })
 
   it('at start: what a stopped instance left in its outbox is written by the next one', async () => {

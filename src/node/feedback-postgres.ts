@@ -401,8 +401,10 @@ export function openPostgresFeedbackSink(
       try {
         fromOutbox = outbox.oldest(BATCH)
       } catch (err) {
+        // Unreadable for now: tried again later (its entries come first, so nothing overtakes them).
         logger.error('feedback.outbox_failed', { path: outbox.path, error: errorName(err) })
-        fromOutbox = []
+        spillQueue()
+        return scheduleRetry()
       }
       const batch: Entry[] =
         fromOutbox.length > 0 ? fromOutbox.map((row) => row.entry) : queue.slice(0, BATCH)
