@@ -50,10 +50,16 @@ export interface AppDeps {
   /** Receives counts and timings for metrics (src/observe); nothing is counted without one. */
   observer?: Observer
   /**
-   * Readiness checks beyond the trust keys, by name (`redis`, `postgres`): each resolves true when
-   * its dependency answers. `/readyz` runs them all.
+   * Readiness checks beyond the trust keys, by name (`redis` when it fails closed): each resolves
+   * true when its dependency answers. `/readyz` runs them all; any one down is a 503.
    */
   readiness?: Record<string, () => Promise<boolean>>
+  /**
+   * Checks of dependencies the hooks do not need (`postgres` behind the feedback outbox, `redis`
+   * when it fails open): shown by `/readyz` with the others, but while one is down the instance
+   * still answers hooks, so `/readyz` says `degraded` with a 200 and a load balancer keeps it.
+   */
+  degradedWithout?: Record<string, () => Promise<boolean>>
   /**
    * Counts `/readyz` shows beside the checks, by name (`feedbackOutbox`: what the PostgreSQL
    * feedback store's outbox holds); they do not decide readiness.
@@ -205,21 +211,33 @@ export function createApp(config: AppConfig, deps: AppDeps = {}) {
   )
 
   // Hono's '/cds-services/*' also matches '/cds-services' itself: one registration covers all.
-  // Ready to take traffic: the trust keys are at hand and every configured store answers.
-  // Names and booleans only; 503 while anything is missing, so a load balancer skips this instance.
+  // Ready to take traffic: the trust keys are at hand and every store the hooks need answers.
+  // Names and words only; 503 while a needed one is missing, so a load balancer skips this
+  // instance; 200 'degraded' while only a store the hooks can do without is down (taking every
+  // instance out for a feedback database would stop the cards too).
   const readiness: Record<string, () => Promise<boolean>> = {
     ...(verifier ? { trustKeys: () => verifier.keysReady() } : {}),
     ...deps.readiness,
   }
+  const optional = deps.degradedWithout ?? {}
   app.get('/readyz', async (c) => {
-    const names = Object.keys(readiness)
-    const states = await Promise.all(names.map((name) => readiness[name]!().catch(() => false)))
-    const checks = Object.fromEntries(names.map((name, i) => [name, states[i] ? 'ok' : 'down']))
-    const ready = states.every(Boolean)
+    const run = (checks: Record<string, () => Promise<boolean>>) =>
+      Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          const up = await check().catch(() => false)
+          return [name, up] as const
+        })
+      )
+    const [needed, other] = await Promise.all([run(readiness), run(optional)])
+    const checks = Object.fromEntries(
+      [...needed, ...other].map(([name, up]) => [name, up ? 'ok' : 'down'])
+    )
+    const ready = needed.every(([, up]) => up)
+    const status = !ready ? 'not ready' : other.every(([, up]) => up) ? 'ready' : 'degraded'
     const details = Object.fromEntries(
       Object.entries(deps.readinessDetails ?? {}).map(([name, counts]) => [name, counts()])
     )
-    return c.json({ status: ready ? 'ready' : 'not ready', checks, ...details }, ready ? 200 : 503)
+    return c.json({ status, checks, ...details }, ready ? 200 : 503)
   })
 
   app.use(

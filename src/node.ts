@@ -148,6 +148,7 @@ export function nodeRuntimeFromEnv(
   const options = nodeOptionsFromEnv(env)
   const closers: (() => void | Promise<void>)[] = []
   const readiness: Record<string, () => Promise<boolean>> = {}
+  const degradedWithout: Record<string, () => Promise<boolean>> = {}
   const readinessDetails: Record<string, () => Record<string, number>> = {}
   const metrics =
     options.CDS_METRICS_PORT !== undefined || options.CDS_METRICS_TOKEN
@@ -175,7 +176,8 @@ export function nodeRuntimeFromEnv(
     })
     feedbackSink = postgres
     closers.push(() => postgres.close())
-    readiness.postgres = () => postgres.ping()
+    // Hooks never need PostgreSQL, and feedback answered 200 is on disk while it is down.
+    degradedWithout.postgres = () => postgres.ping()
     readinessDetails.feedbackOutbox = () => postgres.held()
     metrics?.gauge(
       'cds_feedback_pending',
@@ -228,8 +230,11 @@ export function nodeRuntimeFromEnv(
         logger,
       })
     }
-    readiness.redis = () => redis.ping()
     const failure = options.CDS_REPLAY_STORE_FAILURE
+    // Failing closed, an instance without Redis refuses every signed call: not ready. Failing
+    // open, it answers them (unchecked for replay): degraded.
+    if (failure === 'open') degradedWithout.redis = () => redis.ping()
+    else readiness.redis = () => redis.ping()
     replayStore =
       failure === 'open'
         ? failOpenReplayStore(redis, () => {
@@ -253,6 +258,7 @@ export function nodeRuntimeFromEnv(
       feedbackRateLimiter,
       replayStore,
       readiness,
+      degradedWithout,
       readinessDetails,
       ...(observer ? { observer } : {}),
     },

@@ -277,7 +277,10 @@ describe.skipIf(!url)('while PostgreSQL is unreachable', () => {
 
   it('hooks answer, feedback is answered pending, retried and stored once PostgreSQL is back', async () => {
     const { sink, cut, lines, settled } = await behindRelay()
-    const h = await createHarness({}, { feedbackSink: sink, readiness: { postgres: sink.ping } })
+    const h = await createHarness(
+      {},
+      { feedbackSink: sink, degradedWithout: { postgres: sink.ping } }
+    )
     await cut.down()
 
     // Cards keep coming; the card registration waits in the queue.
@@ -285,14 +288,15 @@ describe.skipIf(!url)('while PostgreSQL is unreachable', () => {
     expect(res.status).toBe(200)
     const { cards } = (await res.json()) as { cards: { uuid: string }[] }
     const uuid = cards[0]!.uuid
-    // Feedback is answered (pending), counted, and /readyz says PostgreSQL is down.
+    // Feedback is answered (pending), counted, and /readyz says PostgreSQL is down: degraded, still
+    // taking traffic (hooks do not need PostgreSQL).
     const fb = await h.call(FEEDBACK, { feedback: [overridden(uuid)] })
     expect(fb.status).toBe(200)
     expect(await fb.json()).toEqual({})
     expect(sink.pending()).toBe(1)
     const ready = await h.app.request('http://localhost/readyz')
-    expect(ready.status).toBe(503)
-    expect(await ready.json()).toMatchObject({ checks: { postgres: 'down' } })
+    expect(ready.status).toBe(200)
+    expect(await ready.json()).toMatchObject({ status: 'degraded', checks: { postgres: 'down' } })
     expect(lines.filter((l) => l.includes('"feedback.postgres_unavailable"'))).toHaveLength(1)
 
     await cut.up()
@@ -300,7 +304,10 @@ describe.skipIf(!url)('while PostgreSQL is unreachable', () => {
     expect(settled).toContain('stored:1')
     expect(await sink.outcomes()).toMatchObject([{ card: uuid, iss: 'https://ehr.test' }])
     expect(lines.some((l) => l.includes('"feedback.outcome"') && l.includes(uuid))).toBe(true)
-    expect((await h.app.request('http://localhost/readyz')).status).toBe(200)
+    expect(await (await h.app.request('http://localhost/readyz')).json()).toMatchObject({
+      status: 'ready',
+      checks: { postgres: 'ok' },
+    })
     // Posted again now: a duplicate, not a second outcome.
     expect((await h.call(FEEDBACK, { feedback: [overridden(uuid)] })).status).toBe(200)
     expect(await sink.outcomes()).toHaveLength(1)
@@ -571,8 +578,9 @@ describe.skipIf(!url)('a service process killed during a PostgreSQL outage', () 
     procs.push(second)
     const base2 = await listening(second)
     const ready = await fetch(`${base2}/readyz`)
-    expect(ready.status).toBe(503)
-    const held = (await ready.json()) as { checks: unknown; feedbackOutbox: Outbox }
+    expect(ready.status).toBe(200)
+    const held = (await ready.json()) as { status: string; checks: unknown; feedbackOutbox: Outbox }
+    expect(held.status).toBe('degraded')
     expect(held.checks).toEqual({ postgres: 'down' })
     expect(held.feedbackOutbox.outcomes).toBeGreaterThanOrEqual(answered.length)
     expect(held.feedbackOutbox.cards).toBeGreaterThanOrEqual(1)
@@ -581,8 +589,9 @@ describe.skipIf(!url)('a service process killed during a PostgreSQL outage', () 
     await cut.up()
     await until(async () => {
       const res = await fetch(`${base2}/readyz`)
-      const body = (await res.json()) as { feedbackOutbox: Outbox }
-      return res.status === 200 && body.feedbackOutbox.outcomes + body.feedbackOutbox.cards === 0
+      const body = (await res.json()) as { status: string; feedbackOutbox: Outbox }
+      const drained = body.feedbackOutbox.outcomes + body.feedbackOutbox.cards === 0
+      return res.status === 200 && body.status === 'ready' && drained
     }, 'the outbox drained to PostgreSQL')
     const stored = await storedTimestamps(db)
     // Every outcome answered 200 is there, and nothing is there twice (some sent as the process

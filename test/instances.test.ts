@@ -144,6 +144,10 @@ describe.skipIf(!redisUrl)('while Redis is unreachable', () => {
     expect(res.status).toBe(200)
     expect(((await res.json()) as { cards: unknown[] }).cards).toHaveLength(1)
     expect(proc.output()).toContain('auth.replay_unchecked')
+    // Still taking traffic, and saying what is missing.
+    const ready = await fetch(`${url}/readyz`)
+    expect(ready.status).toBe(200)
+    expect(await ready.json()).toMatchObject({ status: 'degraded', checks: { redis: 'down' } })
   })
 })
 
