@@ -590,6 +590,32 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
     )
   })
 
+  // Audit: a cancer coded as a SNOMED CT descendant the lists do not hold gave a plain info card.
+  it('a condition that reads like cancer but is not on the lists: interval kept, warning, and why', async () => {
+    const cancer = {
+      resourceType: 'Condition' as const,
+      subject: { reference: `Patient/${PATIENT_ID}` },
+      code: {
+        coding: [
+          {
+            system: 'http://snomed.info/sct',
+            code: '254637007',
+            display: 'Non-small cell lung cancer',
+          },
+        ],
+      },
+    }
+    const { card } = await oneCard(
+      incidental({ smokingStatus: [smoking('never')], conditions: [cancer] })
+    )
+    expect(card.indicator).toBe('warning')
+    expect(card.summary).toContain('CT chest in 6–12 months')
+    expect(card.suggestions).toHaveLength(1)
+    expect(card.detail).toContain(
+      'Active condition "Non-small cell lung cancer" reads like a malignancy or immunosuppression'
+    )
+  })
+
   it('missing size: said in the summary and caveats, no order, never "no routine follow-up"', async () => {
     const { card } = await oneCard(incidental({ observations: [nodule({})] }))
     expect(card.summary).toBe(

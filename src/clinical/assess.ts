@@ -45,6 +45,11 @@ export interface AssessmentContext {
   noduleCount: number
   /** Why Fleischner does not apply to this patient (an active malignancy or immunosuppression). */
   scope?: ScopeFinding
+  /**
+   * An active condition no code list places that reads like a malignancy or immunosuppression
+   * (see `possibleScopeCondition`): Fleischner is applied, with a warning that it may not apply.
+   */
+  possibleScope?: string
 }
 
 export interface ClinicalConfig {
@@ -336,7 +341,13 @@ function nodulePart(
     )
     return { guideline: 'none', exclusion: context.scope.exclusion }
   }
-  return fleischnerPart(finding, nodule, context, caveats)
+  const part = fleischnerPart(finding, nodule, context, caveats)
+  if (!context.possibleScope) return part
+  // Read as in scope (excluding on words alone would drop the interval), but never quietly.
+  caveats.push(
+    `Active condition "${clip(context.possibleScope, 80)}" reads like a malignancy or immunosuppression, though its code is not on the service's lists: Fleischner 2017 does not apply to such patients. The interval is given as if it did; review with the patient's oncology or transplant team.`
+  )
+  return { ...part, suspicious: true }
 }
 
 const percent = (fraction: number) => `${Math.round(fraction * 100)}%`

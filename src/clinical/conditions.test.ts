@@ -5,7 +5,7 @@
  */
 import type { Condition } from 'fhir/r4'
 import { describe, expect, it } from 'vitest'
-import { fleischnerScope } from './conditions'
+import { fleischnerScope, possibleScopeCondition } from './conditions'
 
 const ICD = 'http://hl7.org/fhir/sid/icd-10-cm'
 const SCT = 'http://snomed.info/sct'
@@ -67,5 +67,50 @@ describe('fleischnerScope', () => {
       },
     ])
     expect(scope).toEqual({ exclusion: 'malignancy', condition: 'Adenocarcinoma of RUL' })
+  })
+})
+
+// Audit: a cancer coded as a SNOMED CT descendant (no terminology server to place it) was silent:
+// Fleischner applied with no word that the patient may have cancer.
+describe('possibleScopeCondition', () => {
+  const named = (display: string, extra: Partial<Condition> = {}) =>
+    condition(SCT, '999999999', {
+      code: { coding: [{ system: SCT, code: '999999999', display }] },
+      ...extra,
+    })
+
+  it.each([
+    'Non-small cell lung cancer',
+    'Adenocarcinoma of breast',
+    'Malignant melanoma of skin',
+    'Diffuse large B-cell lymphoma',
+    'Chronic lymphocytic leukemia',
+    'Metastatic disease',
+    'Kidney transplant recipient',
+    'Immunosuppressed state',
+    'HIV infection',
+  ])('"%s" reads like a scope exclusion', (display) => {
+    expect(possibleScopeCondition([named(display)])).toBe(display)
+  })
+
+  it.each([
+    'Family history of cancer',
+    'Screening for malignant neoplasm of breast',
+    'Fear of cancer',
+    'No history of cancer',
+    'Essential hypertension',
+  ])('"%s" does not', (display) => {
+    expect(possibleScopeCondition([named(display)])).toBeUndefined()
+  })
+
+  it('only an active, unrefuted condition counts, and the code text is read too', () => {
+    const resolved = named('Lung cancer', {
+      clinicalStatus: { coding: [{ code: 'resolved' }] },
+    })
+    expect(possibleScopeCondition([resolved])).toBeUndefined()
+    const refuted = named('Lung cancer', { verificationStatus: { coding: [{ code: 'refuted' }] } })
+    expect(possibleScopeCondition([refuted])).toBeUndefined()
+    const text = condition(SCT, '254637007', { code: { text: 'NSCLC, stage IIIA adenocarcinoma' } })
+    expect(possibleScopeCondition([text])).toBe('NSCLC, stage IIIA adenocarcinoma')
   })
 })

@@ -94,3 +94,32 @@ export function fleischnerScope(conditions: readonly Condition[]): ScopeFinding 
   }
   return undefined
 }
+
+/**
+ * Words of a condition that may put the patient outside Fleischner's scope when its code is on
+ * neither list (most EHRs code a cancer as a specific SNOMED CT descendant, e.g. a lung
+ * carcinoma, which the service cannot place without a terminology server).
+ */
+const possibleExclusionWords =
+  /\b(?:cancer|carcinoma|adenocarcinoma|malignan\w*|lymphoma|leuka?emia|sarcoma|melanoma|myeloma|metasta\w*|immunosuppress\w*|immunocompromis\w*|immunodeficien\w*|transplant\w*|hiv)\b/i
+/** Phrases that say the patient does not have it: a family history, screening, a negation. */
+const notThePatients =
+  /\b(?:family history|fh|screening|fear|risk|no|without|negative for|ruled out|denies)\b/i
+
+/**
+ * An active, unrefuted Condition that no list classifies but whose words read like a malignancy
+ * or immunosuppression ("Non-small cell lung cancer" coded as a SNOMED CT descendant): its name,
+ * for a caveat. Fleischner is still applied (a wrong exclusion would drop the interval); the
+ * assessment says why it may not apply (docs/clinical-rules.md, "Fleischner 2017").
+ */
+export function possibleScopeCondition(conditions: readonly Condition[]): string | undefined {
+  for (const condition of conditions) {
+    if (condition.resourceType !== 'Condition' || !counts(condition)) continue
+    const words = [condition.code?.text, ...codingsOf(condition.code).map((c) => c.display)]
+      .map((w) => w?.trim())
+      .filter((w): w is string => !!w)
+    const named = words.find((w) => possibleExclusionWords.test(w) && !notThePatients.test(w))
+    if (named) return named
+  }
+  return undefined
+}

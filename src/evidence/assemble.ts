@@ -14,6 +14,7 @@ import {
   isScreeningStudy,
   MAX_PRIOR_DEPTH,
   multipleNoduleCount,
+  possibleScopeCondition,
   priorChain,
   readFindings,
   smokingRisk as readSmokingRisk,
@@ -43,7 +44,9 @@ export function assembleEvidence(
     // Fleischner's scope, from the active Conditions (clinical/conditions.ts).
     ...(() => {
       const excluded = fleischnerScope(own.conditions)
-      return excluded ? { excluded } : {}
+      if (excluded) return { excluded }
+      const possibleScope = possibleScopeCondition(own.conditions)
+      return possibleScope ? { possibleScope } : {}
     })(),
     // Every Observation of this patient by `Observation/{id}`: the pool prior chains are read from.
     pool: new Map(
@@ -72,6 +75,7 @@ interface PatientFacts {
   birthDate?: string
   risk: PatientEvidence['smokingRisk']
   excluded?: ScopeFinding
+  possibleScope?: string
   pool: ReadonlyMap<string, Observation>
   patientRef: string
   /** The start of a prior finding's study, for priors with no date of their own. */
@@ -155,6 +159,7 @@ function assembleStudy(
         smokingRisk: risk,
         noduleCount,
         ...(patient.excluded && { scope: patient.excluded }),
+        ...(patient.possibleScope && { possibleScope: patient.possibleScope }),
       },
       config
     )
