@@ -253,16 +253,21 @@ describe('studyCards: screening nodule (Lung-RADS v2022)', () => {
   })
 
   // Audit: the AI's "Lung-RADS 4" was dropped and the computed 2 stood, without a word of it.
-  it('the AI says a bare "Lung-RADS 4" of a 4 mm nodule: 4A, and the card says why', async () => {
+  it('the AI says a bare "Lung-RADS 4" of a 4 mm nodule: 4B, and the card says why', async () => {
     const obs = nodule({ mean: 4 })
     obs.component!.push({
       code: { coding: [{ system: 'http://radlex.org', code: 'RID50134' }] },
       valueString: 'Lung-RADS 4',
     })
     const { card } = await oneCard({ reports: [report()], observations: [obs] })
-    expect(card.summary).toContain('Lung-RADS 4A')
+    expect(card.summary).toContain('Lung-RADS 4B')
     expect(card.indicator).toBe('warning')
-    expect(card.detail).toContain('has no A, B or X: read as 4A, the lowest category 4')
+    // In the AI's own words, never "the AI asserted 4B".
+    expect(card.detail).toContain('AI asserted Lung-RADS 4 (read as 4B); measurements give 2')
+    expect(card.detail).not.toContain('AI asserted Lung-RADS 4B')
+    expect(card.detail).toContain(
+      'has no A, B or X: read as 4B, the category 4 that asks for a diagnostic work-up now'
+    )
   })
 
   // Audit: the given mean (7.2 mm) was used over axes of 10 × 8 mm (average 9.0): 3, not 4A.

@@ -193,6 +193,8 @@ function lungRadsPart(finding: Finding, nodule: NoduleFacts, caveats: string[]):
     )
   }
   const asserted = finding.assertedLungRads
+  // What the AI said, in its words: a bare "4" is read as 4B but was not said as 4B.
+  const said = finding.assertedLungRadsBareFour ? `4 (read as ${asserted})` : asserted
   const computed = result.category
   let category = computed
   let rule = result.row?.rule
@@ -200,23 +202,23 @@ function lungRadsPart(finding: Finding, nodule: NoduleFacts, caveats: string[]):
   if (asserted && computed && asserted !== computed) {
     const used = moreSuspicious(asserted, computed)
     disagreement = {
-      asserted,
+      asserted: said!,
       computed,
       used,
       why: used === '0' ? 'incomplete-exam' : 'higher-category',
     }
     category = used
     caveats.push(
-      `The AI asserts Lung-RADS ${asserted}; the measurements give ${computed}. The more suspicious category, ${used}, is used.`
+      `The AI asserts Lung-RADS ${said}; the measurements give ${computed}. The more suspicious category, ${used}, is used.`
     )
     if (used === asserted) {
-      rule = `Lung-RADS ${asserted} as asserted by the AI (measurements: ${rule})`
+      rule = `Lung-RADS ${said} as asserted by the AI (measurements: ${rule})`
     }
   } else if (asserted && !computed) {
     category = asserted
-    rule = `Lung-RADS ${asserted} as asserted by the AI`
+    rule = `Lung-RADS ${said} as asserted by the AI`
     caveats.push(
-      `Lung-RADS ${asserted} is the AI's category; it could not be checked against measurements.`
+      `Lung-RADS ${said} is the AI's category; it could not be checked against measurements.`
     )
   }
   const historyPart = growth && growth.history.length > 1 ? { history: growth.history } : {}

@@ -33,8 +33,8 @@ const obs = (
 const pool = (...list: Observation[]) => new Map(list.map((o) => [`Observation/${o.id}`, o]))
 
 describe('priorChain', () => {
-  // Audit: a prior's bare "4" is read as 4A for its own exam, but is no prior category: stepped
-  // management (4A stable → 3) would step down a nodule that was 4B.
+  // Audit: a prior's bare "4" is read as 4B for its own exam, but is no prior category: stepped
+  // management would rest on a guess between 4A and 4B.
   it('does not carry a bare category 4 of a prior as its category', () => {
     const bare = obs('o1', '2025-12-01', 9)
     bare.component!.push({

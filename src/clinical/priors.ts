@@ -57,7 +57,8 @@ export function priorChain(
       observationRef: ref,
       ...(date && { date }),
       nodule: finding.nodule,
-      // A bare "4" read as 4A could step a stable nodule down (4A stable → 3) when it was 4B.
+      // A bare "4" is no category of record: read for its own exam as 4B (the safer reading), as a
+      // prior it would decide stepped management (4A stable → 3) on a guess.
       ...(finding.assertedLungRads &&
         !finding.assertedLungRadsBareFour && { assertedLungRads: finding.assertedLungRads }),
     })

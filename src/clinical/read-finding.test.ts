@@ -453,13 +453,13 @@ describe('readFindings: a bare category 4', () => {
     )
 
   it.each(['Lung-RADS 4', 'category 4', '4', 'Lung-RADS 4 (was 3)'])(
-    'reads "%s" as 4A, the lowest category 4, and says why',
+    'reads "%s" as 4B, the category 4 asking for the most, and says why',
     (text) => {
       const finding = withText(text)
-      expect(finding.assertedLungRads).toBe('4A')
+      expect(finding.assertedLungRads).toBe('4B')
       expect(finding.assertedLungRadsBareFour).toBe(true)
       expect(finding.notes).toEqual([
-        `The AI's Lung-RADS category "${text}" has no A, B or X: read as 4A, the lowest category 4 (the safer reading); check the images.`,
+        `The AI's Lung-RADS category "${text}" has no A, B or X: read as 4B, the category 4 that asks for a diagnostic work-up now (the safer reading; had it meant 4A, the follow-up is a low-dose CT in 3 months); check the images.`,
       ])
     }
   )

@@ -54,8 +54,9 @@ const namesBareFour = (text: string | undefined) =>
 
 /**
  * The AI's Lung-RADS category. A bare "4" (no A, B or X) is not a v2022 category, but it says the
- * AI found the nodule suspicious: it is read as 4A, the lowest category 4, with a note (the safer
- * reading; docs/clinical-rules.md, "A bare category 4").
+ * AI found the nodule suspicious: it is read as 4B, the category 4 whose management asks for the
+ * most and soonest (4X is managed as 4B), with a note (the safer reading; docs/clinical-rules.md,
+ * "A bare category 4").
  */
 function readLungRads(
   entry: IndexedComponent | undefined,
@@ -79,9 +80,9 @@ function readLungRads(
   const bare = texts.find(namesBareFour)
   if (!bare) return undefined
   notes.push(
-    `The AI's Lung-RADS category "${quoted(bare)}" has no A, B or X: read as 4A, the lowest category 4 (the safer reading); check the images.`
+    `The AI's Lung-RADS category "${quoted(bare)}" has no A, B or X: read as 4B, the category 4 that asks for a diagnostic work-up now (the safer reading; had it meant 4A, the follow-up is a low-dose CT in 3 months); check the images.`
   )
-  return { category: '4A', bareFour: true }
+  return { category: '4B', bareFour: true }
 }
 
 function readKeyImage(components: readonly IndexedComponent[]): KeyImage | undefined {

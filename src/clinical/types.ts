@@ -120,8 +120,8 @@ export interface Finding {
   nodule?: NoduleFacts
   assertedLungRads?: LungRadsCategory
   /**
-   * The AI said a bare category "4", read as 4A: enough to raise this exam, not to step a later
-   * exam down as "4A at the prior exam" (it may have been 4B).
+   * The AI said a bare category "4", read as 4B for this exam (the safer reading), but no category
+   * of record for a later exam's stepped management (it may have been 4A).
    */
   assertedLungRadsBareFour?: true
   /** AI confidence for this finding, 0..1 (from the DCM 111012 component, else the report). */
