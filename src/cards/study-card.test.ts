@@ -621,6 +621,39 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
     )
   })
 
+  // A lung cancer in remission was read as no condition at all: a plain Fleischner card.
+  it('a malignancy in remission: interval kept, warning, and why', async () => {
+    const cancer = {
+      resourceType: 'Condition' as const,
+      subject: { reference: `Patient/${PATIENT_ID}` },
+      clinicalStatus: {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/condition-clinical',
+            code: 'remission',
+          },
+        ],
+      },
+      code: {
+        coding: [
+          {
+            system: 'http://hl7.org/fhir/sid/icd-10-cm',
+            code: 'C34.11',
+            display: 'Malignant neoplasm of upper lobe, right bronchus or lung',
+          },
+        ],
+      },
+    }
+    const { card } = await oneCard(
+      incidental({ smokingStatus: [smoking('never')], conditions: [cancer] })
+    )
+    expect(card.indicator).toBe('warning')
+    expect(card.summary).toContain('CT chest in 6–12 months')
+    expect(card.detail).toContain(
+      'Condition "Malignant neoplasm of upper lobe, right bronchus or lung" is a malignancy in remission'
+    )
+  })
+
   it('missing size: said in the summary and caveats, no order, never "no routine follow-up"', async () => {
     const { card } = await oneCard(incidental({ observations: [nodule({})] }))
     expect(card.summary).toBe(

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_DUE_TOLERANCE_DAYS, type SiteExamCodes } from './exam-families'
 import { criticalFindingKinds, findingKindNames } from './finding-kinds'
-import type { ScopeFinding } from './conditions'
+import type { PossibleScope, ScopeFinding } from './conditions'
 import { clip } from '../text/index'
 import { fleischnerRow, fleischnerRule } from './fleischner'
 import { computeGrowth, type ComputedGrowth, type NoduleMeasurement } from './growth'
@@ -46,10 +46,10 @@ export interface AssessmentContext {
   /** Why Fleischner does not apply to this patient (an active malignancy or immunosuppression). */
   scope?: ScopeFinding
   /**
-   * An active condition no code list places that reads like a malignancy or immunosuppression
-   * (see `possibleScopeCondition`): Fleischner is applied, with a warning that it may not apply.
+   * A condition that may put the patient outside Fleischner's scope without excluding (see
+   * `possibleScopeCondition`): Fleischner is applied, with a warning that it may not apply.
    */
-  possibleScope?: string
+  possibleScope?: PossibleScope
 }
 
 export interface ClinicalConfig {
@@ -346,8 +346,11 @@ function nodulePart(
   const part = fleischnerPart(finding, nodule, context, caveats)
   if (!context.possibleScope) return part
   // Read as in scope (excluding on words alone would drop the interval), but never quietly.
+  const named = clip(context.possibleScope.condition, 80)
   caveats.push(
-    `Active condition "${clip(context.possibleScope, 80)}" reads like a malignancy or immunosuppression, though its code is not on the service's lists: Fleischner 2017 does not apply to such patients. The interval is given as if it did; review with the patient's oncology or transplant team.`
+    context.possibleScope.why === 'remission'
+      ? `Condition "${named}" is a malignancy in remission: Fleischner 2017 is not for patients with a known cancer, and a new nodule may be a metastasis. The interval is given as if it applied; review with the patient's oncology team.`
+      : `Active condition "${named}" reads like a malignancy or immunosuppression, though its code is not on the service's lists: Fleischner 2017 does not apply to such patients. The interval is given as if it did; review with the patient's oncology or transplant team.`
   )
   return { ...part, suspicious: true }
 }

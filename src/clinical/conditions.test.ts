@@ -90,7 +90,7 @@ describe('possibleScopeCondition', () => {
     'Immunosuppressed state',
     'HIV infection',
   ])('"%s" reads like a scope exclusion', (display) => {
-    expect(possibleScopeCondition([named(display)])).toBe(display)
+    expect(possibleScopeCondition([named(display)])).toEqual({ condition: display, why: 'uncoded' })
   })
 
   it.each([
@@ -111,6 +111,42 @@ describe('possibleScopeCondition', () => {
     const refuted = named('Lung cancer', { verificationStatus: { coding: [{ code: 'refuted' }] } })
     expect(possibleScopeCondition([refuted])).toBeUndefined()
     const text = condition(SCT, '254637007', { code: { text: 'NSCLC, stage IIIA adenocarcinoma' } })
-    expect(possibleScopeCondition([text])).toBe('NSCLC, stage IIIA adenocarcinoma')
+    expect(possibleScopeCondition([text])).toEqual({
+      condition: 'NSCLC, stage IIIA adenocarcinoma',
+      why: 'uncoded',
+    })
+  })
+
+  // A cancer in remission is not active, so it does not exclude, but it is a known cancer: the
+  // card says Fleischner may not apply (the safer reading), rather than nothing.
+  describe('a malignancy in remission', () => {
+    const remission = { clinicalStatus: { coding: [{ code: 'remission' }] } }
+    it.each([
+      ['ICD-10 C34.11', condition(ICD, 'C34.11', remission), 'C34.11'],
+      ['SNOMED CT 363346000', condition(SCT, '363346000', remission), '363346000'],
+      ['its words', named('Hodgkin lymphoma', remission), 'Hodgkin lymphoma'],
+      [
+        'its text first',
+        condition(ICD, 'C50.911', { ...remission, code: { text: 'Breast cancer, in remission' } }),
+        'Breast cancer, in remission',
+      ],
+    ])('%s: possible scope, why remission', (_, c, name) => {
+      expect(fleischnerScope([c])).toBeUndefined()
+      expect(possibleScopeCondition([c])).toEqual({ condition: name, why: 'remission' })
+    })
+
+    it('not when it is no malignancy, refuted, or resolved', () => {
+      expect(possibleScopeCondition([condition(ICD, 'D84.9', remission)])).toBeUndefined()
+      expect(possibleScopeCondition([named('Asthma', remission)])).toBeUndefined()
+      const refuted = condition(ICD, 'C34.11', {
+        ...remission,
+        verificationStatus: { coding: [{ code: 'refuted' }] },
+      })
+      expect(possibleScopeCondition([refuted])).toBeUndefined()
+      const resolved = condition(ICD, 'C34.11', {
+        clinicalStatus: { coding: [{ code: 'resolved' }] },
+      })
+      expect(possibleScopeCondition([resolved])).toBeUndefined()
+    })
   })
 })

@@ -65,6 +65,16 @@ function counts(condition: Condition): boolean {
   )
 }
 
+/**
+ * A condition that may put the patient outside Fleischner's scope without excluding: `uncoded`,
+ * active but on neither list, its words reading like a malignancy or immunosuppression; or
+ * `remission`, a malignancy (by list or words) whose clinical status is remission.
+ */
+export interface PossibleScope {
+  condition: string
+  why: 'uncoded' | 'remission'
+}
+
 export interface ScopeFinding {
   exclusion: ScopeExclusion
   /** What the condition is called, for the card: its text, display or code. */
@@ -106,20 +116,52 @@ const possibleExclusionWords =
 const notThePatients =
   /\b(?:family history|fh|screening|fear|risk|no|without|negative for|ruled out|denies)\b/i
 
+/** Its words, from the code's text and each coding's display. */
+const namesOf = (condition: Condition) =>
+  [condition.code?.text, ...codingsOf(condition.code).map((c) => c.display)]
+    .map((w) => w?.trim())
+    .filter((w): w is string => !!w)
+
+/** True when a Condition is a malignancy in remission, by the list's codes or by its words. */
+function malignancyInRemission(condition: Condition): string | undefined {
+  const clinical = codingsOf(condition.clinicalStatus).map((c) => c.code)
+  const verification = codingsOf(condition.verificationStatus).map((c) => c.code)
+  if (!clinical.includes('remission') || verification.some((c) => c && unconfirmed.has(c)))
+    return undefined
+  const codes = scopeExclusionCodes.malignancy
+  const coded = codingsOf(condition.code).find(
+    (c) => icdMatches(c, codes) || codes.snomed.some((s) => codingIs(c, codeSystem.snomed, s.code))
+  )
+  const named = namesOf(condition).find(
+    (w) => possibleExclusionWords.test(w) && !notThePatients.test(w)
+  )
+  if (!coded && !named) return undefined
+  return condition.code?.text?.trim() || named || coded?.display || coded?.code || 'malignancy'
+}
+
 /**
- * An active, unrefuted Condition that no list classifies but whose words read like a malignancy
- * or immunosuppression ("Non-small cell lung cancer" coded as a SNOMED CT descendant): its name,
- * for a caveat. Fleischner is still applied (a wrong exclusion would drop the interval); the
- * assessment says why it may not apply (docs/clinical-rules.md, "Fleischner 2017").
+ * A Condition that may put the patient outside Fleischner's scope without excluding, for a
+ * caveat: an active, unrefuted one that no list classifies but whose words read like a
+ * malignancy or immunosuppression ("Non-small cell lung cancer" coded as a SNOMED CT
+ * descendant), or a malignancy in remission (not active, so it does not exclude, but a known
+ * cancer all the same: a nodule may be a metastasis). Fleischner is still applied (a wrong
+ * exclusion would drop the interval); the assessment says why it may not apply
+ * (docs/clinical-rules.md, "Fleischner 2017").
  */
-export function possibleScopeCondition(conditions: readonly Condition[]): string | undefined {
+export function possibleScopeCondition(
+  conditions: readonly Condition[]
+): PossibleScope | undefined {
   for (const condition of conditions) {
-    if (condition.resourceType !== 'Condition' || !counts(condition)) continue
-    const words = [condition.code?.text, ...codingsOf(condition.code).map((c) => c.display)]
-      .map((w) => w?.trim())
-      .filter((w): w is string => !!w)
-    const named = words.find((w) => possibleExclusionWords.test(w) && !notThePatients.test(w))
-    if (named) return named
+    if (condition.resourceType !== 'Condition') continue
+    if (counts(condition)) {
+      const named = namesOf(condition).find(
+        (w) => possibleExclusionWords.test(w) && !notThePatients.test(w)
+      )
+      if (named) return { condition: named, why: 'uncoded' }
+    } else {
+      const inRemission = malignancyInRemission(condition)
+      if (inRemission) return { condition: inRemission, why: 'remission' }
+    }
   }
   return undefined
 }

@@ -19,6 +19,7 @@ import {
   readFindings,
   smokingRisk as readSmokingRisk,
   type ClinicalConfig,
+  type PossibleScope,
   type ScopeFinding,
 } from '../clinical/index'
 import type { Finding } from '../clinical/types'
@@ -75,7 +76,7 @@ interface PatientFacts {
   birthDate?: string
   risk: PatientEvidence['smokingRisk']
   excluded?: ScopeFinding
-  possibleScope?: string
+  possibleScope?: PossibleScope
   pool: ReadonlyMap<string, Observation>
   patientRef: string
   /** The start of a prior finding's study, for priors with no date of their own. */
