@@ -47,10 +47,10 @@ type Verdict = 'own' | 'other' | 'unplaced'
 /** Whose a resource is, by its own fields only (contained resources are looked at separately). */
 function verdict(resource: Resource, patientRef: string): Verdict {
   if (resource.resourceType === 'Patient') return keyOf(resource) === patientRef ? 'own' : 'other'
-  const named = resource as { subject?: Reference; patient?: Reference }
-  const refs = [named.subject, named.patient].filter((r): r is Reference => !!r)
-  if (refs.length === 0) return PATIENT_DATA.has(resource.resourceType) ? 'unplaced' : 'own'
-  return refs.every((r) => refKey(r, 'Patient') === patientRef) ? 'own' : 'other'
+  const { subject, patient } = resource as { subject?: Reference; patient?: Reference }
+  if (!subject && !patient) return PATIENT_DATA.has(resource.resourceType) ? 'unplaced' : 'own'
+  const names = (ref: Reference | undefined) => !ref || refKey(ref, 'Patient') === patientRef
+  return names(subject) && names(patient) ? 'own' : 'other'
 }
 
 /** The resource without the contained resources of another patient (a copy only if any go). */
@@ -89,7 +89,14 @@ export function ownResources(
     }
     return withoutOthersContained(resource, patientRef, dropped)
   }
-  const all = <T extends Resource>(resources: T[]): T[] => resources.flatMap((r) => keep(r) ?? [])
+  const all = <T extends Resource>(resources: T[]): T[] => {
+    const kept: T[] = []
+    for (const resource of resources) {
+      const mine = keep(resource)
+      if (mine) kept.push(mine)
+    }
+    return kept
+  }
   const patient = gathered.patient && keep(gathered.patient)
   // Every field, typed: a field added to GatheredResources fails to compile until it is checked here.
   const own: GatheredResources = {

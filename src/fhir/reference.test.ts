@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseRef } from './reference'
+import { parseRef, readableRef } from './reference'
 
 describe('parseRef', () => {
   it.each([
@@ -24,5 +24,31 @@ describe('parseRef', () => {
     ['?Patient/1', {}],
   ])('%s', (reference, parsed) => {
     expect(parseRef(reference)).toEqual(parsed)
+  })
+})
+
+describe('readableRef', () => {
+  it.each([
+    ['Observation/obs-1', 'Observation/obs-1'],
+    ['Observation/a.b-1', 'Observation/a.b-1'],
+    ['https://other.test/fhir/Observation/1', undefined],
+    ['Observation/1/_history/2', undefined],
+    ['Observation/1/', undefined],
+    ['/Observation/1', undefined],
+    ['Observation/', undefined],
+    ['Observation', undefined],
+    ['#contained', undefined],
+    ['observation/1', undefined],
+    ['Observation/..', undefined],
+    ['Observation/a b', undefined],
+    [`Observation/${'a'.repeat(64)}`, `Observation/${'a'.repeat(64)}`],
+    [`Observation/${'a'.repeat(65)}`, undefined],
+    ['', undefined],
+  ])('%s', (reference, readable) => {
+    expect(readableRef({ reference })).toBe(readable)
+  })
+  it('undefined without a reference', () => {
+    expect(readableRef(undefined)).toBeUndefined()
+    expect(readableRef({})).toBeUndefined()
   })
 })

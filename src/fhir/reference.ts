@@ -93,10 +93,13 @@ export function keyOf(resource: Resource): string | undefined {
  */
 export function readableRef(reference: Reference | undefined): string | undefined {
   const value = reference?.reference
-  const [type, id, ...rest] = value?.split('/') ?? []
-  if (!type || !id || rest.length || !RESOURCE_TYPE.test(type) || !FHIR_ID.test(id))
+  if (!value) return undefined
+  // Exactly one slash, with a type before it and an id after it.
+  const slash = value.indexOf('/')
+  if (slash <= 0 || value.indexOf('/', slash + 1) >= 0) return undefined
+  if (!RESOURCE_TYPE.test(value.slice(0, slash)) || !FHIR_ID.test(value.slice(slash + 1)))
     return undefined
-  return `${type}/${id}`
+  return value
 }
 
 /** {@link readableRef} of each reference, once each, in order. */
