@@ -49,9 +49,10 @@ export async function readMissing(
   have: FhirResource[],
   logger: Logger
 ): Promise<FhirResource[]> {
+  if (!fhir || refs.length === 0) return []
   const known = new Set(have.map(keyOf))
   const wanted = refs.filter((ref) => !known.has(ref))
-  if (!fhir || wanted.length === 0) return []
+  if (wanted.length === 0) return []
   const results = await Promise.allSettled(wanted.map((ref) => fhir.get(ref)))
   const read: FhirResource[] = []
   results.forEach((result, i) => {
