@@ -65,17 +65,13 @@ export async function invokeService(
   }
   const { call } = prepared
   const logger = deps.logger.child({ service: service.id, hookInstance: request.hookInstance })
-  // A timer cleared when the call ends, not AbortSignal.timeout(): that one would fire after
-  // every call, budget spent or not, and build a DOMException for nothing.
-  const budget = new AbortController()
-  const timer = setTimeout(
-    () => budget.abort(new DOMException('Hook time budget spent', 'TimeoutError')),
-    deps.budgetMs
-  )
-  const deadline = budget.signal
   const shapeReport: ShapeReport = { dropped: 0, truncated: 0 }
+  // FHIR reads, when the call may make them, within the time budget; a call that may not read
+  // (prefetch only) waits for nothing and starts no timer.
+  const access = fhirAccess(request, caller, deps, logger)
+  const reads = access && budgetedClient(access, deps, shapeReport)
   try {
-    const fhir = fhirClientFor(request, caller, deps, deadline, shapeReport, logger)
+    const fhir = reads?.fhir
     const gathered = await gatherPrefetch({
       templates: service.prefetch ?? {},
       context: request.context,
@@ -114,25 +110,29 @@ export async function invokeService(
     // Every card's text passes one last escaping step, whoever built it.
     return { ...result, cards: result.cards.map(safeCard) }
   } finally {
-    clearTimeout(timer)
+    reads?.stop()
     // Counts only: what was left out says something about the data, never what it was.
     if (shapeReport.dropped + shapeReport.truncated > 0)
       logger.warn('fhir.shape_repaired', { ...shapeReport })
   }
 }
 
+/** Where and how the call may read from the client's FHIR server. */
+interface FhirAccess {
+  baseUrl: string
+  token?: string
+}
+
 /**
  * The client's FHIR server may be called only with its access token and only when the caller's
  * trust entry allows that server (no SSRF). Development mode relaxes both, loudly.
  */
-function fhirClientFor(
+function fhirAccess(
   request: CdsRequest,
   caller: Caller,
   deps: InvokeDeps,
-  deadline: AbortSignal,
-  shapeReport: ShapeReport,
   logger: Logger
-): FhirClient | undefined {
+): FhirAccess | undefined {
   if (!request.fhirServer) return undefined
   const token = request.fhirAuthorization?.access_token
   if (!token && !deps.devMode) return undefined
@@ -141,14 +141,33 @@ function fhirClientFor(
     logger.warn('fhir.server_not_allowed', { iss: caller.iss })
     return undefined
   }
-  return createFhirClient({
-    baseUrl,
+  return { baseUrl, ...(token ? { token } : {}) }
+}
+
+/**
+ * The call's FHIR client, cut off when the hook's time budget is spent. The budget is a timer
+ * cleared by `stop()` when the call ends, not AbortSignal.timeout(): that one would fire after
+ * every call, budget spent or not, and build a DOMException for nothing.
+ */
+function budgetedClient(
+  access: FhirAccess,
+  deps: InvokeDeps,
+  shapeReport: ShapeReport
+): { fhir: FhirClient; stop(): void } {
+  const budget = new AbortController()
+  const timer = setTimeout(
+    () => budget.abort(new DOMException('Hook time budget spent', 'TimeoutError')),
+    deps.budgetMs
+  )
+  const fhir = createFhirClient({
+    baseUrl: access.baseUrl,
     shapeReport,
-    ...(token ? { accessToken: token } : {}),
+    ...(access.token ? { accessToken: access.token } : {}),
     fetch: deps.fetch,
     timeoutMs: deps.fhirTimeoutMs,
     ...(deps.fhirMaxCallBytes !== undefined ? { maxTotalBytes: deps.fhirMaxCallBytes } : {}),
-    deadline,
+    deadline: budget.signal,
     ...(deps.onFhirRead ? { onRead: deps.onFhirRead } : {}),
   })
+  return { fhir, stop: () => clearTimeout(timer) }
 }
