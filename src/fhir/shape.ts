@@ -99,17 +99,25 @@ const date: Shape = (value, walk) => {
 /** Default cap on a repeating element: far above real data, low enough to bound pairwise work. */
 const MAX_ITEMS = 100
 
+/**
+ * An array of at most `maxItems` items, each checked. Like objects, it is kept as it is when every
+ * item passes unchanged (the usual case); a copy is made from the first item that is dropped or
+ * replaced, and for the cap.
+ */
 function arrayOf(item: Shape, maxItems = MAX_ITEMS): Shape {
   return (value, walk) => {
     if (!Array.isArray(value)) return undefined
+    const length = Math.min(value.length, maxItems)
     if (value.length > maxItems) walk.report.truncated += value.length - maxItems
-    const kept: unknown[] = []
-    for (let i = 0; i < value.length && i < maxItems; i++) {
+    let kept: unknown[] | undefined
+    for (let i = 0; i < length; i++) {
       const cleaned = item(value[i], walk)
+      if (!kept && cleaned !== undefined && cleaned === value[i]) continue
+      kept ??= value.slice(0, i)
       if (cleaned === undefined) walk.report.dropped++
       else kept.push(cleaned)
     }
-    return kept
+    return kept ?? (length < value.length ? value.slice(0, length) : value)
   }
 }
 
