@@ -23,20 +23,34 @@ const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 export function createLogger(
   options: { level?: LogLevel; write?: (line: string) => void; base?: LogFields } = {}
 ): Logger {
-  const min = order[options.level ?? 'info']
-  const write = options.write ?? ((line: string) => console.log(line))
-  const base = options.base ?? {}
+  return fieldLogger(
+    order[options.level ?? 'info'],
+    options.write ?? ((line: string) => console.log(line)),
+    options.base ?? {}
+  )
+}
+
+const drop = () => {}
+
+/**
+ * A logger adding `base` to every line. Its children share the level and the writer (a child per
+ * request and per hook call): only the fields are new, and a level below the minimum is a no-op.
+ */
+function fieldLogger(min: number, write: (line: string) => void, base: LogFields): Logger {
   const emit = (level: LogLevel) =>
-    function log(event: string, fields: LogFields = {}) {
-      if (order[level] < min) return
-      write(JSON.stringify({ time: new Date().toISOString(), level, event, ...base, ...fields }))
-    }
+    order[level] < min
+      ? drop
+      : function log(event: string, fields: LogFields = {}) {
+          write(
+            JSON.stringify({ time: new Date().toISOString(), level, event, ...base, ...fields })
+          )
+        }
   return {
     debug: emit('debug'),
     info: emit('info'),
     warn: emit('warn'),
     error: emit('error'),
-    child: (fields) => createLogger({ ...options, base: { ...base, ...fields } }),
+    child: (fields) => fieldLogger(min, write, { ...base, ...fields }),
   }
 }
 
