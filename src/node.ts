@@ -19,7 +19,7 @@
  * service's port, behind that bearer token). With Redis configured, the feedback rate limit
  * (CDS_FEEDBACK_RATE_LIMIT) is counted there too, shared by every instance.
  */
-import { readFileSync, writeSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { serve } from '@hono/node-server'
 import * as z from 'zod'
@@ -364,30 +364,9 @@ export async function startServer(
   })
 }
 
-/**
- * Writes lines to stdout once per event-loop turn: a busy instance answers several calls per turn,
- * and one write of all their lines costs what one line's write did (each is a system call: stdout
- * is synchronous for files and, on Linux, pipes). Lines still held when the process exits are
- * written then, synchronously; a SIGKILL loses at most the lines of the turn it interrupts.
- */
-export function stdoutLines(): (line: string) => void {
-  let held: string[] = []
-  const flush = () => {
-    const text = held.join('\n') + '\n'
-    held = []
-    process.stdout.write(text)
-  }
-  process.once('exit', () => {
-    if (held.length > 0) writeSync(1, held.join('\n') + '\n')
-  })
-  return (line) => {
-    if (held.push(line) === 1) setImmediate(flush)
-  }
-}
-
-/** JSON lines to stdout, batched per event-loop turn (console.log would format each line again). */
+/** JSON lines straight to stdout (console.log would format each line again). */
 export const nodeLogger = (config: AppConfig): Logger =>
-  createLogger({ level: config.logLevel, write: stdoutLines() })
+  createLogger({ level: config.logLevel, write: (line) => process.stdout.write(`${line}\n`) })
 
 async function main() {
   let config: AppConfig
