@@ -595,23 +595,28 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
     )
   })
 
-  // Audit: a cancer coded as a SNOMED CT descendant the lists do not hold gave a plain info card.
-  it('a condition that reads like cancer but is not on the lists: interval kept, warning, and why', async () => {
-    const cancer = {
-      resourceType: 'Condition' as const,
-      subject: { reference: `Patient/${PATIENT_ID}` },
-      code: {
-        coding: [
+  /** A card for a never smoker's incidental nodule beside one Condition. */
+  const withCondition = (system: string, code: string, display: string, clinicalStatus?: string) =>
+    oneCard(
+      incidental({
+        smokingStatus: [smoking('never')],
+        conditions: [
           {
-            system: 'http://snomed.info/sct',
-            code: '254637007',
-            display: 'Non-small cell lung cancer',
+            resourceType: 'Condition' as const,
+            subject: { reference: `Patient/${PATIENT_ID}` },
+            ...(clinicalStatus && { clinicalStatus: { coding: [{ code: clinicalStatus }] } }),
+            code: { coding: [{ system, code, display }] },
           },
         ],
-      },
-    }
-    const { card } = await oneCard(
-      incidental({ smokingStatus: [smoking('never')], conditions: [cancer] })
+      })
+    )
+
+  // Audit: a cancer coded as a SNOMED CT descendant the lists do not hold gave a plain info card.
+  it('a condition that reads like cancer but is not on the lists: interval kept, warning, and why', async () => {
+    const { card } = await withCondition(
+      'http://snomed.info/sct',
+      '254637007',
+      'Non-small cell lung cancer'
     )
     expect(card.indicator).toBe('warning')
     expect(card.summary).toContain('CT chest in 6–12 months')
@@ -623,32 +628,15 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
 
   // A lung cancer in remission was read as no condition at all: a plain Fleischner card.
   it('a malignancy in remission: interval kept, warning, and why', async () => {
-    const cancer = {
-      resourceType: 'Condition' as const,
-      subject: { reference: `Patient/${PATIENT_ID}` },
-      clinicalStatus: {
-        coding: [
-          {
-            system: 'http://terminology.hl7.org/CodeSystem/condition-clinical',
-            code: 'remission',
-          },
-        ],
-      },
-      code: {
-        coding: [
-          {
-            system: 'http://hl7.org/fhir/sid/icd-10-cm',
-            code: 'C34.11',
-            display: 'Malignant neoplasm of upper lobe, right bronchus or lung',
-          },
-        ],
-      },
-    }
-    const { card } = await oneCard(
-      incidental({ smokingStatus: [smoking('never')], conditions: [cancer] })
+    const { card } = await withCondition(
+      'http://hl7.org/fhir/sid/icd-10-cm',
+      'C34.11',
+      'Malignant neoplasm of upper lobe, right bronchus or lung',
+      'remission'
     )
     expect(card.indicator).toBe('warning')
     expect(card.summary).toContain('CT chest in 6–12 months')
+    expect(card.suggestions).toHaveLength(1)
     expect(card.detail).toContain(
       'Condition "Malignant neoplasm of upper lobe, right bronchus or lung" is a malignancy in remission'
     )
