@@ -611,35 +611,27 @@ describe('studyCards: incidental nodule (Fleischner 2017)', () => {
       })
     )
 
-  // Audit: a cancer coded as a SNOMED CT descendant the lists do not hold gave a plain info card.
-  it('a condition that reads like cancer but is not on the lists: interval kept, warning, and why', async () => {
-    const { card } = await withCondition(
-      'http://snomed.info/sct',
-      '254637007',
-      'Non-small cell lung cancer'
-    )
+  // Audit: a cancer coded as a SNOMED CT descendant the lists do not hold gave a plain info card;
+  // a lung cancer in remission was read as no condition at all.
+  it.each([
+    [
+      'a condition that reads like cancer but is not on the lists',
+      ['http://snomed.info/sct', '254637007', 'Non-small cell lung cancer'],
+      undefined,
+      'Active condition "Non-small cell lung cancer" reads like a malignancy or immunosuppression',
+    ],
+    [
+      'a malignancy in remission',
+      ['http://hl7.org/fhir/sid/icd-10-cm', 'C34.11', 'Malignant neoplasm of right upper lobe'],
+      'remission',
+      'Condition "Malignant neoplasm of right upper lobe" is a malignancy in remission',
+    ],
+  ] as const)('%s: interval kept, warning, and why', async (_, coding, status, why) => {
+    const { card } = await withCondition(coding[0], coding[1], coding[2], status)
     expect(card.indicator).toBe('warning')
     expect(card.summary).toContain('CT chest in 6–12 months')
     expect(card.suggestions).toHaveLength(1)
-    expect(card.detail).toContain(
-      'Active condition "Non-small cell lung cancer" reads like a malignancy or immunosuppression'
-    )
-  })
-
-  // A lung cancer in remission was read as no condition at all: a plain Fleischner card.
-  it('a malignancy in remission: interval kept, warning, and why', async () => {
-    const { card } = await withCondition(
-      'http://hl7.org/fhir/sid/icd-10-cm',
-      'C34.11',
-      'Malignant neoplasm of upper lobe, right bronchus or lung',
-      'remission'
-    )
-    expect(card.indicator).toBe('warning')
-    expect(card.summary).toContain('CT chest in 6–12 months')
-    expect(card.suggestions).toHaveLength(1)
-    expect(card.detail).toContain(
-      'Condition "Malignant neoplasm of upper lobe, right bronchus or lung" is a malignancy in remission'
-    )
+    expect(card.detail).toContain(why)
   })
 
   it('missing size: said in the summary and caveats, no order, never "no routine follow-up"', async () => {
