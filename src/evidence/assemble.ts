@@ -25,7 +25,12 @@ import {
 import type { Finding } from '../clinical/types'
 import { keyOf, refKey } from '../fhir/reference'
 import { datePart, studyInstanceUid } from '../fhir/datatypes'
-import { observationStudyRefs, type Selection, type StudySelection } from './select'
+import {
+  observationStudyRefs,
+  studyKeyResolver,
+  type Selection,
+  type StudySelection,
+} from './select'
 import type { EvidenceScope, PatientEvidence, StudyEvidence } from './types'
 
 /** Order statuses that can still happen: what a new follow-up could duplicate. */
@@ -91,6 +96,7 @@ interface PatientFacts {
  */
 function priorStudyDates(own: Selection['own']): (prior: Observation) => string | undefined {
   let byKey: Map<string, string> | undefined
+  const studyKeyOf = studyKeyResolver(own.studies)
   const index = () => {
     const started = new Map<string, string>()
     for (const s of own.studies) {
@@ -102,9 +108,7 @@ function priorStudyDates(own: Selection['own']): (prior: Observation) => string 
       const date =
         r.effectiveDateTime ??
         r.effectivePeriod?.start ??
-        (r.imagingStudy ?? [])
-          .map((ref) => started.get(refKey(ref, 'ImagingStudy') ?? ''))
-          .find(Boolean)
+        (r.imagingStudy ?? []).map((ref) => started.get(studyKeyOf(ref) ?? '')).find(Boolean)
       if (!date) continue
       for (const result of r.result ?? []) {
         const key = refKey(result, 'Observation')
@@ -115,7 +119,7 @@ function priorStudyDates(own: Selection['own']): (prior: Observation) => string 
   }
   return (prior) => {
     byKey ??= index()
-    const fromStudy = observationStudyRefs(prior)
+    const fromStudy = observationStudyRefs(prior, studyKeyOf)
       .map((ref) => byKey!.get(ref))
       .find(Boolean)
     return fromStudy ?? (prior.id ? byKey.get(`Observation/${prior.id}`) : undefined)

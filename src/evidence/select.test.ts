@@ -179,6 +179,60 @@ describe('membership', () => {
     expect(observationIds(s)).toEqual([])
   })
 
+  // Accept more, never less: a producer that knows the study only by its DICOM UID writes a
+  // logical reference. Its findings were left out (no card at all).
+  describe('a study named by its StudyInstanceUID (logical reference)', () => {
+    const UID = '1.2.840.113619.2.55.3.1'
+    const byUid = (uid = UID, type?: string) => ({
+      ...(type ? { type } : {}),
+      identifier: { system: 'urn:dicom:uid', value: `urn:oid:${uid}` },
+    })
+    const byUidOnly = (o: Observation, ref = byUid()): Observation => ({
+      ...o,
+      derivedFrom: [ref],
+    })
+
+    it('places a report and its findings, and a finding no report lists', () => {
+      const r = report({ results: ['Observation/obs-1'] })
+      r.imagingStudy = [byUid(UID, 'ImagingStudy')]
+      const s = selectEvidence(
+        gathered({
+          reports: [r],
+          observations: [
+            byUidOnly(nodule({ mean: 8.6 })),
+            byUidOnly(nodule({ id: 'unlisted', mean: 5 })),
+          ],
+        }),
+        scope
+      )
+      expect(s.studies[0]!.reports.map((x) => x.report.id)).toEqual(['dr-1'])
+      expect(observationIds(s)).toEqual(['obs-1', 'unlisted'])
+    })
+
+    it('only among the patient’s own studies, and only for a reference that may be a study', () => {
+      const other = selectEvidence(
+        gathered({
+          studies: [study(), ofOther(study({ id: 'theirs', uid: '2.25.42' }))],
+          observations: [byUidOnly(nodule({ id: 'o', mean: 5 }), byUid('2.25.42'))],
+        }),
+        { patientId: PATIENT_ID }
+      )
+      expect(observationIds(other)).toEqual([])
+      const notAStudy = selectEvidence(
+        gathered({
+          observations: [byUidOnly(nodule({ id: 'o', mean: 5 }), byUid(UID, 'Patient'))],
+        }),
+        scope
+      )
+      expect(observationIds(notAStudy)).toEqual([])
+      const unknown = selectEvidence(
+        gathered({ observations: [byUidOnly(nodule({ id: 'o', mean: 5 }), byUid('2.25.7'))] }),
+        scope
+      )
+      expect(observationIds(unknown)).toEqual([])
+    })
+  })
+
   it('a later final report replaces the preliminary one: only its findings remain', () => {
     const s = selectEvidence(
       gathered({

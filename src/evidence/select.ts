@@ -19,6 +19,7 @@ import type {
   Reference,
   ServiceRequest,
 } from 'fhir/r4'
+import { referencedStudyUid, studyInstanceUid } from '../fhir/datatypes'
 import { indexByKey, keyOf, parseRef, refKey, resolveRef } from '../fhir/reference'
 import type { Logger } from '../log'
 import { currentReports, isWithdrawn } from './currency'
@@ -55,11 +56,39 @@ export const MAX_REPORTS_PER_STUDY = 20
 
 const WADO_RS = 'dicom-wado-rs'
 
-/** `ImagingStudy/{id}` refs an Observation points at through derivedFrom or partOf. */
-export function observationStudyRefs(obs: Observation): string[] {
-  return [...(obs.derivedFrom ?? []), ...(obs.partOf ?? [])].flatMap(
-    (r) => refKey(r, 'ImagingStudy') ?? []
-  )
+/** The `ImagingStudy/{id}` key a reference to a study resolves to, if any. */
+export type StudyKeyOf = (reference: Reference) => string | undefined
+
+/**
+ * Resolves references to studies: `ImagingStudy/{id}` as the contract writes it, or a logical
+ * reference by StudyInstanceUID (accept more, never less) to one of `studies`, the patient's own,
+ * so a UID can never pull in another patient's study. The UID index is built on first use.
+ */
+export function studyKeyResolver(studies: readonly ImagingStudy[]): StudyKeyOf {
+  let byUid: Map<string, string> | undefined
+  return (reference) => {
+    const key = refKey(reference, 'ImagingStudy')
+    if (key || !reference.identifier) return key
+    const uid = referencedStudyUid(reference)
+    if (!uid) return undefined
+    if (!byUid) {
+      byUid = new Map()
+      for (const study of studies) {
+        const own = studyInstanceUid(study)
+        const studyKey = keyOf(study)
+        if (own && studyKey && !byUid.has(own)) byUid.set(own, studyKey)
+      }
+    }
+    return byUid.get(uid)
+  }
+}
+
+/** Study keys an Observation points at through derivedFrom or partOf. */
+export function observationStudyRefs(
+  obs: Observation,
+  studyKeyOf: StudyKeyOf = (r) => refKey(r, 'ImagingStudy')
+): string[] {
+  return [...(obs.derivedFrom ?? []), ...(obs.partOf ?? [])].flatMap((r) => studyKeyOf(r) ?? [])
 }
 
 /** The key an Observation result is known by: `Observation/{id}`, or `#id` within its report. */
@@ -108,6 +137,8 @@ export function selectEvidence(
   const own = ownResources(gathered, scope.patientId, logger)
   const studies = scope.studyId ? own.studies.filter((s) => s.id === scope.studyId) : own.studies
   const studyKeys = new Set(studies.map(keyOf))
+  const studyKeyOf = studyKeyResolver(own.studies)
+  const studyRefsOf = (o: Observation) => observationStudyRefs(o, studyKeyOf)
 
   // Retraction: what withdrawn reports list goes, unless a report in force lists it too.
   const inForce = own.reports.filter((r) => !isWithdrawn(r))
@@ -133,12 +164,12 @@ export function selectEvidence(
   const onlyStudy = studies.length === 1 ? keyOf(studies[0]!) : undefined
   for (const report of inForce) {
     const listed = listedObservations(report, obsPool)
-    const direct = (report.imagingStudy ?? []).flatMap((r) => refKey(r, 'ImagingStudy') ?? [])
+    const direct = (report.imagingStudy ?? []).flatMap((r) => studyKeyOf(r) ?? [])
     const named = report.id !== undefined && report.id === scope.reportId
     const studyKey = direct.length
       ? direct.find((k) => studyKeys.has(k))
-      : (listed.flatMap(observationStudyRefs).find((k) => studyKeys.has(k)) ??
-        (named && !listed.some((o) => observationStudyRefs(o).length) ? onlyStudy : undefined))
+      : (listed.flatMap(studyRefsOf).find((k) => studyKeys.has(k)) ??
+        (named && !listed.some((o) => studyRefsOf(o).length) ? onlyStudy : undefined))
     if (!studyKey) continue
     const list = byStudy.get(studyKey)
     if (list) list.push({ report, observations: listed })
@@ -149,7 +180,7 @@ export function selectEvidence(
   const unlistedByStudy = new Map<string, Observation[]>()
   for (const o of observations) {
     if (claimed.has(keyOf(o) ?? '')) continue
-    for (const key of new Set(observationStudyRefs(o))) {
+    for (const key of new Set(studyRefsOf(o))) {
       if (!studyKeys.has(key)) continue
       const list = unlistedByStudy.get(key)
       if (list) list.push(o)
