@@ -25,12 +25,7 @@ import {
 import type { Finding } from '../clinical/types'
 import { keyOf, refKey } from '../fhir/reference'
 import { datePart, studyInstanceUid } from '../fhir/datatypes'
-import {
-  observationStudyRefs,
-  studyKeyResolver,
-  type Selection,
-  type StudySelection,
-} from './select'
+import { observationStudyRefs, type Selection, type StudySelection } from './select'
 import type { EvidenceScope, PatientEvidence, StudyEvidence } from './types'
 
 /** Order statuses that can still happen: what a new follow-up could duplicate. */
@@ -62,7 +57,7 @@ export function assembleEvidence(
       })
     ),
     patientRef: `Patient/${scope.patientId}`,
-    priorStudyDate: priorStudyDates(own),
+    priorStudyDate: priorStudyDates(own, selection.studyKeyOf),
   }
   const studies = selection.studies.map((s) => assembleStudy(s, scope, patientFacts, config))
   studies.sort((a, b) => (b.studyDate ?? '').localeCompare(a.studyDate ?? ''))
@@ -94,9 +89,11 @@ interface PatientFacts {
  * the report that lists it (its effective date, or its study's start). Built on first use: most
  * calls have no prior without a date of its own.
  */
-function priorStudyDates(own: Selection['own']): (prior: Observation) => string | undefined {
+function priorStudyDates(
+  own: Selection['own'],
+  studyKeyOf: Selection['studyKeyOf']
+): (prior: Observation) => string | undefined {
   let byKey: Map<string, string> | undefined
-  const studyKeyOf = studyKeyResolver(own.studies)
   const index = () => {
     const started = new Map<string, string>()
     for (const s of own.studies) {

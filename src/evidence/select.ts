@@ -45,6 +45,8 @@ export interface StudySelection {
 export interface Selection {
   /** The patient's own resources (ownership applied), for facts beyond the studies. */
   own: GatheredResources
+  /** How this patient's references to a study resolve (by id, or by StudyInstanceUID). */
+  studyKeyOf: StudyKeyOf
   studies: StudySelection[]
 }
 
@@ -192,6 +194,7 @@ export function selectEvidence(
   const orderPool = indexByKey(own.serviceRequests)
   return {
     own,
+    studyKeyOf,
     studies: studies.map((study): StudySelection => {
       const key = keyOf(study) ?? ''
       const current = new Set(
