@@ -8,7 +8,7 @@
  */
 import type { Observation } from 'fhir/r4'
 import { refKey } from '../fhir/reference'
-import { readFinding } from './read-finding'
+import { ownEffective, readFinding } from './read-finding'
 import type { PriorMeasurement } from './types'
 
 /** How many prior exams are followed: enough for slow growth over several annual exams. */
@@ -51,8 +51,7 @@ export function priorChain(
     const finding = readFinding(prior)
     if (!finding.nodule) continue
     // The contract dates a prior by its own effective[x], else by its study's start.
-    const own = prior.effectiveDateTime ?? prior.effectivePeriod?.start ?? prior.effectiveInstant
-    const date = own ?? studyDateOf?.(prior) ?? finding.effective
+    const date = ownEffective(prior) ?? studyDateOf?.(prior) ?? finding.effective
     chain.push({
       observationRef: ref,
       ...(date && { date }),

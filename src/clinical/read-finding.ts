@@ -123,6 +123,12 @@ function readLocation(
   return observation.bodySite?.text?.trim() || site.find((c) => c.display)?.display
 }
 
+/** When an Observation says it was made: its own effective[x], if any. */
+export const ownEffective = (observation: Observation): string | undefined =>
+  observation.effectiveDateTime ??
+  observation.effectivePeriod?.start ??
+  observation.effectiveInstant
+
 /** Reads one finding Observation, in the context of its report when known. */
 export function readFinding(observation: Observation, report?: DiagnosticReport): Finding {
   const codes = [...codingsOf(observation.code)]
@@ -164,9 +170,7 @@ export function readFinding(observation: Observation, report?: DiagnosticReport)
   const keyImage = readKeyImage(components)
   const location = readLocation(observation, components)
   const effective =
-    observation.effectiveDateTime ??
-    observation.effectivePeriod?.start ??
-    observation.effectiveInstant ??
+    ownEffective(observation) ??
     report?.effectiveDateTime ??
     report?.effectivePeriod?.start ??
     observation.issued ??

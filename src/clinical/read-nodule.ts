@@ -100,8 +100,8 @@ type Size = undefined | number | 'unusable'
 
 /**
  * A size component in mm. A component that is there but cannot be used (a value that is not a
- * Quantity, no numeric value, a bound such as `> 8 mm` rather than a measurement, a unit that is not a length, a size outside
- * {@link NODULE_SIZE_MM}) is `unusable`, with a note.
+ * Quantity, no numeric value, a bound such as `> 8 mm` rather than a measurement, a unit that is
+ * not a length, a size outside {@link NODULE_SIZE_MM}) is `unusable`, with a note.
  */
 function readSize(
   component: ObservationComponent | undefined,
@@ -128,7 +128,8 @@ function readSize(
     return 'unusable'
   }
   // "> 8 mm" or "< 4 mm" is a bound, not a measurement: read as 8 it would put a nodule larger
-  // than 8 mm in the 6–8 mm row (docs/clinical-rules.md, "Sizes given as a bound, or not as a quantity").
+  // than 8 mm in the 6–8 mm row (docs/clinical-rules.md, "Sizes given as a bound, or not as a
+  // quantity").
   if (quantity.comparator) {
     notes.push(
       `${what} is given as "${quoted(`${quantity.comparator} ${quantity.value} ${quantity.code ?? quantity.unit ?? 'mm'}`)}", a bound rather than a measurement.`
@@ -151,8 +152,9 @@ function readSize(
 
 /**
  * The nodule facts of one Observation. When no mean diameter is given it is the mean of the long
- * and short axes (when both are given, the larger of the two, with a note), left unrounded: Lung-RADS rounds it to 0.1 mm and Fleischner to whole mm, each
- * from the measured value. No change component means
+ * and short axes (when both are given, the larger of the two, with a note), left unrounded:
+ * Lung-RADS rounds it to 0.1 mm and Fleischner to whole mm, each from the measured value. No
+ * change component means
  * `baseline`; an unrecognised one is also read as baseline, with a note and `changeUnread` (on a
  * screening exam the assessment then also tries `new` and keeps the higher category).
  */
